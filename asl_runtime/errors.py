@@ -1,0 +1,59 @@
+"""ASL error names and the exceptions that carry them.
+
+An execution fails with an (error, cause) pair; Retry and Catch match on the error name, so every
+failure inside the engine is an `ASLError` carrying the name AWS would report.
+"""
+
+from __future__ import annotations
+
+ALL = "States.ALL"
+TASK_FAILED = "States.TaskFailed"
+TIMEOUT = "States.Timeout"
+HEARTBEAT_TIMEOUT = "States.HeartbeatTimeout"
+PERMISSIONS = "States.Permissions"
+RESULT_PATH_MATCH_FAILURE = "States.ResultPathMatchFailure"
+PARAMETER_PATH_FAILURE = "States.ParameterPathFailure"
+BRANCH_FAILED = "States.BranchFailed"
+NO_CHOICE_MATCHED = "States.NoChoiceMatched"
+INTRINSIC_FAILURE = "States.IntrinsicFailure"
+EXCEED_TOLERATED_FAILURE_THRESHOLD = "States.ExceedToleratedFailureThreshold"
+ITEM_READER_FAILED = "States.ItemReaderFailed"
+RESULT_WRITER_FAILED = "States.ResultWriterFailed"
+RUNTIME = "States.Runtime"
+DATA_LIMIT_EXCEEDED = "States.DataLimitExceeded"
+QUERY_EVALUATION_ERROR = "States.QueryEvaluationError"
+HTTP_SOCKET = "States.Http.Socket"
+
+#: Every error name AWS predefines; custom names may not start with "States." otherwise.
+PREDEFINED = frozenset({
+    ALL, TASK_FAILED, TIMEOUT, HEARTBEAT_TIMEOUT, PERMISSIONS, RESULT_PATH_MATCH_FAILURE,
+    PARAMETER_PATH_FAILURE, BRANCH_FAILED, NO_CHOICE_MATCHED, INTRINSIC_FAILURE,
+    EXCEED_TOLERATED_FAILURE_THRESHOLD, ITEM_READER_FAILED, RESULT_WRITER_FAILED, RUNTIME,
+    DATA_LIMIT_EXCEEDED, QUERY_EVALUATION_ERROR, HTTP_SOCKET,
+})
+
+
+class ASLError(Exception):
+    """A failure with an ASL error name and cause, as a state or an execution reports it."""
+
+    def __init__(self, error: str | None, cause: str | None = None):
+        super().__init__(f"{error}: {cause}" if cause else str(error))
+        self.error = error
+        self.cause = cause
+
+
+class PathNotFound(Exception):
+    """A JSONPath matched nothing in its input (callers turn this into the AWS error they need)."""
+
+    def __init__(self, path: str, message: str | None = None):
+        super().__init__(message or f"path {path!r} not found")
+        self.path = path
+
+
+class DefinitionError(Exception):
+    """A definition AWS would refuse at CreateStateMachine; `.errors` lists the located problems."""
+
+    def __init__(self, errors):
+        self.errors = list(errors)
+        lines = [f"{e.path or '/'}: {e.message}" for e in self.errors]
+        super().__init__("invalid state machine definition:\n  " + "\n  ".join(lines))
