@@ -618,3 +618,19 @@ def _set(node, segs, i, value, path):
         copy[seg[1]] = value if last else _set(node[seg[1]], segs, i + 1, value, path)
         return copy
     raise PathNotFound(path.text)
+
+
+class VariableNotFound(PathNotFound):
+    """A `$name` path whose workflow variable is not assigned in scope."""
+
+
+def evaluate(path: CompiledPath, input, context, variables):
+    """Evaluate against the state input (`$`), the context object (`$$`) or a variable (`$name`)."""
+    root = path.root
+    if root == "$":
+        return path.get(input)
+    if root == "$$":
+        return path.get(context)
+    if variables is None or root not in variables:
+        raise VariableNotFound(path.text, f"The variable '${root}' is not defined")
+    return path.get(variables[root])
