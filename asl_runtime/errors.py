@@ -57,3 +57,7 @@ class DefinitionError(Exception):
         self.errors = list(errors)
         lines = [f"{e.path or '/'}: {e.message}" for e in self.errors]
         super().__init__("invalid state machine definition:\n  " + "\n  ".join(lines))
+
+
+class StateRuntimeError(ASLError):
+    """A failure whose cause AWS prefixes with the state name and its entered-event id."""

@@ -1,0 +1,93 @@
+"""The Python API: load a definition once, run it many times."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .definition.loader import load_definition_file, load_definition_text
+from .errors import DefinitionError
+
+
+@dataclass
+class ExecutionResult:
+    """What one execution ended with, and how it got there."""
+
+    status: str
+    output: Any = None
+    error: str | None = None
+    cause: str | None = None
+    execution_arn: str = ""
+    duration: float = 0.0  # simulated seconds under the virtual clock
+    _history: Any = field(default=None, repr=False)
+    states: list = field(default_factory=list, repr=False)  # (name, type, entered, left)
+
+    @property
+    def history(self) -> list[dict]:
+        """AWS GetExecutionHistory-shaped events."""
+        return self._history.to_aws() if self._history is not None else []
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "SUCCEEDED"
+
+    def to_dict(self, history: bool = False) -> dict:
+        out = {"status": self.status, "output": self.output, "error": self.error, "cause": self.cause,
+               "executionArn": self.execution_arn}
+        if history:
+            out["history"] = self.history
+        return out
+
+
+class StateMachine:
+    """A checked, compiled state machine."""
+
+    def __init__(self, definition: dict, name: str | None = None):
+        from .definition.compiler import compile_machine
+        from .definition.validator import validate
+
+        problems = validate(definition)
+        if problems:
+            raise DefinitionError(problems)
+        self.definition = definition
+        self.name = name
+        self.machine = compile_machine(definition)
+
+    @classmethod
+    def from_json(cls, source: str | dict, name: str | None = None) -> "StateMachine":
+        definition = source if isinstance(source, dict) else load_definition_text(source)
+        return cls(definition, name)
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike, name: str | None = None) -> "StateMachine":
+        return cls(load_definition_file(path), name)
+
+    def run(self, input: Any = None, *, handlers: dict[str, Callable] | None = None, clock: str = "virtual",
+            execution_name: str | None = None, state_machine_name: str | None = None,
+            account_id: str | None = None, region: str | None = None, role_arn: str | None = None,
+            state_machine_type: str | None = None, express_execution_id: str | None = None,
+            mock_config=None, test_case: str | None = None, state_machines=None,
+            services=None) -> ExecutionResult:
+        """Run one execution to its end and return the result (never raises for a failed run)."""
+        from .engine.execution import Execution, ExecutionConfig
+        from .integrations.services import Services
+
+        if input is None:
+            input = {}
+        if isinstance(input, str):
+            input = json.loads(input)
+        config = ExecutionConfig(
+            account_id=account_id or "123456789012", region=region or "us-east-1",
+            state_machine_name=state_machine_name or self.name or "StateMachine",
+            execution_name=execution_name, role_arn=role_arn,
+            state_machine_type=state_machine_type or "STANDARD", express_execution_id=express_execution_id)
+        if services is None:
+            services = Services(handlers=handlers)
+        execution = Execution(self.machine, input, config, services, clock=clock)
+        outcome = execution.run()
+        return ExecutionResult(
+            status=outcome.status, output=outcome.output, error=outcome.error, cause=outcome.cause,
+            execution_arn=execution.arn, duration=execution.end - execution.start,
+            _history=execution.history, states=execution.states_visited)

@@ -1,0 +1,26 @@
+"""Reading definitions: files and text to a dict, with located errors for malformed JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from ..errors import DefinitionError
+from .problems import Problem
+
+
+def load_definition_text(text: str) -> dict:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DefinitionError([Problem("", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]) from None
+    if not isinstance(value, dict):
+        raise DefinitionError([Problem("", "a state machine definition must be a JSON object")])
+    return value
+
+
+def load_definition_file(path: str | os.PathLike) -> dict:
+    """Raises OSError for unreadable files and DefinitionError for malformed JSON."""
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    return load_definition_text(text)

@@ -1,0 +1,90 @@
+"""Simulated and real time.
+
+Under the virtual clock nothing sleeps: Wait states, retry back-off and handler sleeps move a
+number forward.  Parallel branches and Map iterations each get a fork of the clock so that their
+time overlaps; the parent then jumps to the latest fork (the critical path).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+import time
+
+
+class ExecutionTimedOut(Exception):
+    """The machine's TimeoutSeconds elapsed; not an ASL error, so nothing catches it."""
+
+
+class VirtualClock:
+    __slots__ = ("now", "deadline")
+    virtual = True
+
+    def __init__(self, now: float, deadline: float | None = None):
+        self.now = now
+        self.deadline = deadline
+
+    def sleep(self, seconds: float) -> None:
+        if seconds <= 0:
+            return
+        target = self.now + seconds
+        if self.deadline is not None and target > self.deadline:
+            self.now = self.deadline
+            raise ExecutionTimedOut()
+        self.now = target
+
+    def fork(self) -> "VirtualClock":
+        return VirtualClock(self.now, self.deadline)
+
+    def join(self, forks) -> None:
+        self.now = max([self.now] + [f.now for f in forks])
+
+    def check(self) -> None:
+        if self.deadline is not None and self.now >= self.deadline:
+            raise ExecutionTimedOut()
+
+
+class RealClock:
+    __slots__ = ("deadline", "cancelled")
+    virtual = False
+
+    def __init__(self, deadline: float | None = None):
+        self.deadline = deadline
+        self.cancelled = threading.Event()
+
+    @property
+    def now(self) -> float:
+        return time.time()
+
+    def sleep(self, seconds: float) -> None:
+        if seconds <= 0:
+            return
+        if self.deadline is not None and time.time() + seconds > self.deadline:
+            time.sleep(max(0.0, self.deadline - time.time()))
+            raise ExecutionTimedOut()
+        time.sleep(seconds)
+
+    def fork(self) -> "RealClock":
+        return self
+
+    def join(self, forks) -> None:
+        pass
+
+    def check(self) -> None:
+        if self.deadline is not None and time.time() >= self.deadline:
+            raise ExecutionTimedOut()
+
+
+#: The clock of the Task whose handler is running on this thread (for asl_runtime.sleep).
+current_clock: contextvars.ContextVar = contextvars.ContextVar("asl_runtime_clock", default=None)
+
+
+def sleep(seconds: float) -> None:
+    """Take time inside a handler: simulated under the virtual clock, real otherwise."""
+    clock = current_clock.get()
+    if clock is None:
+        time.sleep(seconds)
+    elif clock.virtual:
+        clock.now += seconds  # deadlines are judged by the Task after the handler returns
+    else:
+        time.sleep(seconds)

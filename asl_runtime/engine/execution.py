@@ -1,0 +1,278 @@
+"""Running an execution: the state loop, per-scope frames, and what every state has in common.
+
+A `Frame` is one running scope (the whole machine, a Parallel branch, a Map iteration): it owns
+its clock fork, its workflow variables and the chain of history events.  `run_state` does what
+every state shares (entered/exited events, Retry, Catch, the payload limit); the per-type work
+lives in `engine/states/`.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import DATA_LIMIT_EXCEEDED, ASLError, StateRuntimeError
+from ..query.timestamps import format_timestamp
+from .clock import ExecutionTimedOut, RealClock, VirtualClock
+from .history import MAX_EVENTS, History
+from .retry import find_catcher, find_retrier, retry_delay
+
+#: AWS's limit on a state's input or output, in bytes of UTF-8 JSON.
+MAX_PAYLOAD_BYTES = 262_144
+
+
+@dataclass
+class ExecutionConfig:
+    """Who and where the execution is: what AWS shows in ARNs and the context object."""
+
+    account_id: str = "123456789012"
+    region: str = "us-east-1"
+    state_machine_name: str = "StateMachine"
+    execution_name: str | None = None
+    role_arn: str | None = None
+    state_machine_type: str = "STANDARD"
+    express_execution_id: str | None = None
+    partition: str = "aws"
+
+    def __post_init__(self):
+        if not self.execution_name:
+            self.execution_name = str(uuid.uuid4())
+        if not self.role_arn:
+            self.role_arn = f"arn:{self.partition}:iam::{self.account_id}:role/StepFunctions-{self.state_machine_name}-role"
+        self.state_machine_type = (self.state_machine_type or "STANDARD").upper()
+
+    @property
+    def state_machine_arn(self) -> str:
+        return f"arn:{self.partition}:states:{self.region}:{self.account_id}:stateMachine:{self.state_machine_name}"
+
+    @property
+    def execution_arn(self) -> str:
+        if self.state_machine_type == "EXPRESS":
+            express_id = self.express_execution_id or str(uuid.uuid4())
+            self.express_execution_id = express_id
+            return (f"arn:{self.partition}:states:{self.region}:{self.account_id}:express:"
+                    f"{self.state_machine_name}:{self.execution_name}:{express_id}")
+        return f"arn:{self.partition}:states:{self.region}:{self.account_id}:execution:{self.state_machine_name}:{self.execution_name}"
+
+
+@dataclass
+class Outcome:
+    status: str
+    output: Any = None
+    error: str | None = None
+    cause: str | None = None
+
+
+class Execution:
+    """One run of a compiled machine."""
+
+    def __init__(self, machine, input, config: ExecutionConfig, services, clock: str = "virtual",
+                 record_history: bool = True):
+        import time
+
+        self.machine = machine
+        self.input = input
+        self.config = config
+        self.services = services  # integrations.Services: handlers, mocks, callbacks
+        self.arn = config.execution_arn
+        self.start = time.time()
+        deadline = self.start + machine.timeout_seconds if machine.timeout_seconds else None
+        self.clock = VirtualClock(self.start, deadline) if clock == "virtual" else RealClock(deadline)
+        limit = MAX_EVENTS if config.state_machine_type == "STANDARD" else None
+        self.history = History(limit)
+        self.record_history = record_history
+        self.context_execution = {
+            "Id": self.arn, "Input": input, "StartTime": format_timestamp_ts(self.start),
+            "Name": config.execution_name, "RoleArn": config.role_arn, "RedriveCount": 0,
+        }
+        self.context_state_machine = {"Id": config.state_machine_arn, "Name": config.state_machine_name}
+        self.end = self.start
+        self.states_visited: list[tuple[str, str, float, float]] = []  # (name, type, entered, left)
+
+    def run(self) -> Outcome:
+        frame = Frame(self, self.clock, {}, 0)
+        frame.event("ExecutionStarted", "executionStartedEventDetails",
+                    {"input": self.input, "roleArn": self.config.role_arn})
+        try:
+            output = run_scope(frame, self.machine, self.input)
+        except ExecutionTimedOut:
+            frame.clock = self.clock
+            frame.event("ExecutionTimedOut", "executionTimedOutEventDetails",
+                        {"error": "States.Timeout", "cause": None})
+            self.end = self.clock.now
+            return Outcome("TIMED_OUT", error="States.Timeout")
+        except ASLError as err:
+            details = {"error": err.error, "cause": err.cause}
+            self.history.limit = None  # the final event always fits
+            frame.event("ExecutionFailed", "executionFailedEventDetails",
+                        {k: v for k, v in details.items() if v is not None})
+            self.end = self.clock.now
+            return Outcome("FAILED", error=err.error, cause=err.cause)
+        frame.event("ExecutionSucceeded", "executionSucceededEventDetails", {"output": output})
+        self.end = self.clock.now
+        return Outcome("SUCCEEDED", output=output)
+
+
+def format_timestamp_ts(ts: float) -> str:
+    from datetime import datetime, timezone
+    return format_timestamp(datetime.fromtimestamp(ts, tz=timezone.utc))
+
+
+class Frame:
+    """A running scope: its clock, variables and the last history event it recorded."""
+
+    __slots__ = ("execution", "clock", "variables", "last_event", "state", "entered_event",
+                 "entered_time", "retry_count", "_context", "map_item", "task_token", "history")
+
+    def __init__(self, execution: Execution, clock, variables: dict, last_event: int):
+        self.execution = execution
+        self.history = execution.history
+        self.clock = clock
+        self.variables = variables
+        self.last_event = last_event
+        self.state = None
+        self.entered_event = 0
+        self.entered_time = 0.0
+        self.retry_count = 0
+        self._context = None
+        self.map_item = None
+        self.task_token = None
+
+    def child(self, clock=None) -> "Frame":
+        """A nested scope (branch or iteration): reads outer variables, its writes stay inside."""
+        return Frame(self.execution, clock or self.clock.fork(), dict(self.variables), self.last_event)
+
+    def event(self, type_: str, details_key: str | None = None, details: dict | None = None) -> int:
+        self.last_event = self.history.add(type_, self.last_event, self.clock.now, details_key, details)
+        return self.last_event
+
+    def context(self) -> dict:
+        """The context object (`$$`), built only for states that read it."""
+        ctx = self._context
+        if ctx is None:
+            ex = self.execution
+            state = {"EnteredTime": format_timestamp_ts(self.entered_time), "Name": self.state.name}
+            if self.state.type in ("Task", "Parallel", "Map"):
+                state["RetryCount"] = self.retry_count
+            ctx = {"Execution": ex.context_execution, "StateMachine": ex.context_state_machine, "State": state}
+            if self.task_token is not None:
+                ctx["Task"] = {"Token": self.task_token}
+            if self.map_item is not None:
+                ctx["Map"] = {"Item": {"Index": self.map_item[0], "Value": self.map_item[1]}}
+            self._context = ctx
+        return ctx
+
+    def set_map_item(self, index, value) -> None:
+        self.map_item = (index, value)
+        self._context = None
+
+    def set_task_token(self, token) -> None:
+        self.task_token = token
+        self._context = None
+
+    def sleep(self, seconds: float) -> None:
+        self.clock.sleep(seconds)
+
+
+def run_scope(frame: Frame, machine, input):
+    """Run states from StartAt until one ends the scope; returns the scope's output."""
+    from .states import ACTIONS
+
+    states = machine.states
+    state = states[machine.start_at]
+    value = input
+    while True:
+        value, next_name = run_state(frame, state, value, ACTIONS[state.type])
+        if next_name is None:
+            return value
+        state = states[next_name]
+
+
+def run_state(frame: Frame, state, raw, action):
+    """Enter, run with Retry/Catch, check the payload limit, exit. Returns (output, next)."""
+    frame.state = state
+    frame.entered_time = frame.clock.now
+    frame.retry_count = 0
+    frame._context = None
+    frame.map_item = None
+    frame.task_token = None
+    frame.entered_event = frame.event(state.event_prefix + "StateEntered", "stateEnteredEventDetails",
+                                      {"name": state.name, "input": raw})
+    attempts = None
+    while True:
+        try:
+            output, next_name, assigned = action(frame, state, raw)
+            break
+        except ASLError as err:
+            if isinstance(err, StateRuntimeError) and not getattr(err, "located", False):
+                err.cause = (f"An error occurred while executing the state '{state.name}' "
+                             f"(entered at the event id #{frame.entered_event}). {err.cause}")
+                err.located = True
+            if not state.retriers and not state.catchers:
+                raise
+            retrier_index = find_retrier(state.retriers, err.error)
+            if retrier_index is not None:
+                if attempts is None:
+                    attempts = [0] * len(state.retriers)
+                retrier = state.retriers[retrier_index]
+                if attempts[retrier_index] < retrier.max_attempts:
+                    frame.sleep(retry_delay(retrier, attempts[retrier_index]))
+                    attempts[retrier_index] += 1
+                    frame.retry_count += 1
+                    frame._context = None
+                    continue
+            catcher = find_catcher(state.catchers, err.error)
+            if catcher is None:
+                raise
+            output, next_name, assigned = catch(frame, state, raw, err, catcher)
+            break
+    if output is not raw:
+        check_payload_size(state, output)
+    frame.clock.check()
+    if assigned:
+        frame.variables.update(assigned)
+    if next_name is None and not state.end and state.type not in ("Succeed", "Fail"):
+        next_name = state.next
+    details = {"name": state.name, "output": output}
+    if assigned:
+        details["assignedVariables"] = assigned
+    frame.event(state.event_prefix + "StateExited", "stateExitedEventDetails", details)
+    if frame.execution.record_history:
+        frame.execution.states_visited.append((state.name, state.type, frame.entered_time, frame.clock.now))
+    return output, (None if state.end else next_name)
+
+
+def catch(frame: Frame, state, raw, err: ASLError, catcher):
+    error_output = {"Error": err.error, "Cause": err.cause} if err.cause is not None else {"Error": err.error}
+    if state.jsonata:
+        from ..definition.jsonata_compiler import catch_output
+        return catch_output(frame, state, raw, error_output, catcher)
+    output = catcher.finish(frame, raw, error_output)
+    assigned = catcher.assign(frame, raw, error_output) if catcher.assign else None
+    return output, catcher.next, assigned
+
+
+def check_payload_size(state, output) -> None:
+    """AWS fails a state whose output exceeds 256 KiB; the error cannot be caught."""
+    if _size_over_limit(output):
+        raise ASLError(DATA_LIMIT_EXCEEDED,
+                       f"The state/task '{state.name}' returned a result with a size exceeding the "
+                       f"maximum number of bytes service limit.")
+
+
+def _size_over_limit(value) -> bool:
+    # Cheap pre-check: a small container of small scalars cannot reach the limit.
+    if value is None or isinstance(value, (bool, int, float)):
+        return False
+    if isinstance(value, str) and len(value) * 4 < MAX_PAYLOAD_BYTES - 2:
+        return False
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return len(text) > MAX_PAYLOAD_BYTES // 4 and len(text.encode("utf-8")) > MAX_PAYLOAD_BYTES
+
+
+@dataclass
+class RunOptions:
+    clock: str = "virtual"
+    config: ExecutionConfig = field(default_factory=ExecutionConfig)

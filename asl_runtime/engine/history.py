@@ -1,0 +1,72 @@
+"""Execution history, recorded cheaply and rendered in AWS's GetExecutionHistory shape on demand.
+
+Events keep references to payloads (which the engine never mutates); JSON text is produced only
+when someone asks for the history.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import datetime, timezone
+
+from ..errors import RUNTIME, ASLError
+
+#: AWS's limit on events in a Standard execution's history.
+MAX_EVENTS = 25_000
+
+# Detail fields that AWS returns as JSON text.
+_JSON_FIELDS = ("input", "output", "parameters")
+
+
+class History:
+    __slots__ = ("events", "limit", "_lock")
+
+    def __init__(self, limit: int | None = MAX_EVENTS):
+        self.events: list[tuple] = []
+        self.limit = limit
+        self._lock = threading.Lock()
+
+    def add(self, type_: str, previous: int, timestamp: float, details_key: str | None = None,
+            details: dict | None = None) -> int:
+        with self._lock:
+            self.events.append((type_, previous, timestamp, details_key, details))
+            event_id = len(self.events)
+        # Keep one slot for the ExecutionFailed event itself.
+        if self.limit is not None and event_id >= self.limit:
+            raise ASLError(RUNTIME, f"The execution reached the maximum number of history events ({self.limit}).")
+        return event_id
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+    def to_aws(self) -> list[dict]:
+        """Events as GetExecutionHistory returns them (JSON-ready)."""
+        out = []
+        for i, (type_, previous, ts, key, details) in enumerate(self.events, start=1):
+            event = {"timestamp": _iso(ts), "type": type_, "id": i, "previousEventId": previous}
+            if key is not None:
+                event[key] = _render(details or {})
+            out.append(event)
+        return out
+
+
+def _iso(ts: float) -> str:
+    dt = datetime.fromtimestamp(ts, tz=timezone.utc)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+
+
+def _render(details: dict) -> dict:
+    out = {}
+    for k, v in details.items():
+        if k == "assignedVariables":
+            out[k] = {name: json.dumps(val, separators=(",", ":"), ensure_ascii=False) for name, val in v.items()}
+            out["assignedVariablesDetails"] = {"truncated": False}
+        elif k in _JSON_FIELDS:
+            out[k] = json.dumps(v, separators=(",", ":"), ensure_ascii=False)
+            detail_key = {"input": "inputDetails", "output": "outputDetails"}.get(k)
+            if detail_key:
+                out[detail_key] = {"truncated": False}
+        else:
+            out[k] = v
+    return out

@@ -1,0 +1,159 @@
+"""Map: run the item processor once per item; the result is the outputs in item order.
+
+Inline iterations record their events in the execution's history; a distributed Map runs each
+item as a child execution with its own history, as AWS does, so only MapRun events appear here.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ...errors import (EXCEED_TOLERATED_FAILURE_THRESHOLD, QUERY_EVALUATION_ERROR, RUNTIME, ASLError,
+                       StateRuntimeError)
+from ...query.io_jsonpath import select_path, to_json
+from ..execution import run_scope
+from ..history import History
+
+
+def run_map(frame, state, raw):
+    effective = state.prepare(frame, raw)
+    if state.jsonata:
+        from ...definition.jsonata_compiler import map_items
+        items = map_items(frame, state, raw)
+    else:
+        items = effective if state.items is None else select_path(state.items, effective, frame)
+        if not isinstance(items, list):
+            raise StateRuntimeError(RUNTIME, f"Map state input must be an array but was: {to_json(items)}")
+    max_concurrency = _integer(frame, state, effective, "MaxConcurrency", state.max_concurrency)
+    tolerated_count = _integer(frame, state, effective, "ToleratedFailureCount", state.tolerated_count)
+    tolerated_pct = _percentage(frame, state, effective, state.tolerated_percentage)
+    if state.item_batcher is not None:
+        items = _batches(frame, state, effective, items)
+
+    frame.event("MapStateStarted", "mapStateStartedEventDetails", {"length": len(items)})
+    if state.distributed:
+        frame.event("MapRunStarted", "mapRunStartedEventDetails",
+                    {"mapRunArn": f"{frame.execution.arn.replace(':execution:', ':mapRun:')}/{state.name}"})
+    try:
+        results = _iterate(frame, state, effective, items, max_concurrency, tolerated_count, tolerated_pct)
+    except ASLError:
+        frame.last_event = len(frame.history)
+        if state.distributed:
+            frame.event("MapRunFailed")
+        frame.event("MapStateFailed")
+        raise
+    frame.last_event = len(frame.history)
+    if state.distributed:
+        frame.event("MapRunSucceeded")
+    frame.event("MapStateSucceeded")
+    output = state.finish(frame, raw, results)
+    assigned = state.assign(frame, raw, results) if state.assign is not None else None
+    return output, None, assigned
+
+
+def _iterate(frame, state, effective, items, max_concurrency, tolerated_count, tolerated_pct):
+    processor = state.processor
+    selector = state.item_selector
+    distributed = state.distributed
+    name = state.name
+    clocks = []
+    results = []
+    failures = 0
+    total = len(items)
+    for index, item in enumerate(items):
+        if selector is not None:
+            frame.set_map_item(index, item)
+            value = selector(frame, effective)
+        else:
+            value = item
+        child = frame.child()
+        clocks.append(child.clock)
+        if distributed:
+            child.history = History(25_000 if frame.execution.config.state_machine_type == "STANDARD" else None)
+            child.last_event = 0
+        else:
+            child.event("MapIterationStarted", "mapIterationStartedEventDetails", {"index": index, "name": name})
+        try:
+            results.append(run_scope(child, processor, value))
+        except ASLError as err:
+            failures += 1
+            if not distributed:
+                child.last_event = len(frame.history)
+                child.event("MapIterationFailed", "mapIterationFailedEventDetails", {"index": index, "name": name})
+            frame.last_event = child.last_event if not distributed else frame.last_event
+            if tolerated_count is None and tolerated_pct is None:
+                frame.clock.join(clocks)
+                raise
+            if (tolerated_count is not None and failures > tolerated_count) or (
+                    tolerated_pct is not None and failures * 100.0 / total > tolerated_pct):
+                frame.clock.join(clocks)
+                raise ASLError(EXCEED_TOLERATED_FAILURE_THRESHOLD,
+                               "The specified tolerated failure threshold was exceeded") from err
+            results.append({"Error": err.error, "Cause": err.cause} if err.cause is not None else {"Error": err.error})
+            continue
+        if not distributed:
+            child.event("MapIterationSucceeded", "mapIterationSucceededEventDetails", {"index": index, "name": name})
+            frame.last_event = child.last_event
+    frame.set_map_item(None, None)
+    frame.map_item = None
+    frame.clock.join(clocks)
+    return results
+
+
+def _integer(frame, state, effective, field, spec):
+    literal, path = spec
+    if path is None:
+        return literal
+    value = select_path(path, effective, frame)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        if isinstance(value, float) and value.is_integer() and value >= 0:
+            return int(value)
+        shown = value if isinstance(value, str) else to_json(value)
+        raise StateRuntimeError(RUNTIME, f'The {field}Path field refers to value "{shown}" which is not a '
+                                         f'valid integer: {path.text}')
+    return value
+
+
+def _percentage(frame, state, effective, spec):
+    literal, path = spec
+    if path is None:
+        return literal
+    value = select_path(path, effective, frame)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        shown = value if isinstance(value, str) else to_json(value)
+        raise StateRuntimeError(RUNTIME, f'The ToleratedFailurePercentagePath field refers to value "{shown}" '
+                                         f'which is not a valid float: {path.text}')
+    if not 0 <= value <= 100 or math.isnan(value):
+        raise StateRuntimeError(RUNTIME, "ToleratedFailurePercentage must be between 0 and 100.")
+    return value
+
+
+def _batches(frame, state, effective, items):
+    """ItemBatcher: group items into {"Items": [...], "BatchInput": ...} objects."""
+    spec = state.item_batcher
+    size = spec.get("MaxItemsPerBatch")
+    if size is None and "MaxItemsPerBatchPath" in spec:
+        from ...query.jsonpath import compile_path
+        size = select_path(compile_path(spec["MaxItemsPerBatchPath"]), effective, frame)
+    max_bytes = spec.get("MaxInputBytesPerBatch")
+    batch_input = spec.get("BatchInput")
+    batches, current, current_bytes = [], [], 0
+    for item in items:
+        item_bytes = len(to_json(item).encode())
+        if current and ((size and len(current) >= size) or (max_bytes and current_bytes + item_bytes > max_bytes)):
+            batches.append(current)
+            current, current_bytes = [], 0
+        current.append(item)
+        current_bytes += item_bytes
+    if current:
+        batches.append(current)
+    out = []
+    for batch in batches:
+        entry = {"Items": batch}
+        if batch_input is not None:
+            entry["BatchInput"] = batch_input
+        out.append(entry)
+    return out
+
+
+__all__ = ["run_map", "QUERY_EVALUATION_ERROR"]

@@ -1,0 +1,35 @@
+"""RFC 3339 timestamps as Step Functions reads them (Choice Timestamp rules, Wait, IsTimestamp)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})\Z")
+
+
+def parse_timestamp(value) -> datetime | None:
+    """An aware datetime for a valid RFC 3339 string with an offset, else None."""
+    if not isinstance(value, str):
+        return None
+    m = _RFC3339.match(value)
+    if not m:
+        return None
+    year, month, day, hour, minute, second, fraction, offset = m.groups()
+    try:
+        micro = int((fraction or "0")[:6].ljust(6, "0"))
+        if offset == "Z":
+            tz = timezone.utc
+        else:
+            sign = 1 if offset[0] == "+" else -1
+            tz = timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6])))
+        return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tz)
+    except ValueError:
+        return None
+
+
+def format_timestamp(dt: datetime) -> str:
+    """ISO-8601 with milliseconds and Z, as AWS renders context-object times."""
+    dt = dt.astimezone(timezone.utc)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"

@@ -1,0 +1,151 @@
+"""The `asl` command: thin over the library; JSON on stdout for tools, rich text for people."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+
+from asl_runtime.errors import DefinitionError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+MAX_INPUT_BYTES = 262_144
+
+
+def _fail_usage(message: str) -> None:
+    click.echo(f"asl: error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="asl-runtime", prog_name="asl")
+def main():
+    """Run and validate Amazon States Language state machines locally."""
+
+
+# --------------------------------------------------------------------------- validate
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text for people, json for tools")
+def validate(files, fmt):
+    """Check definitions as AWS does at CreateStateMachine."""
+    from asl_runtime.definition.loader import load_definition_file
+    from asl_runtime.definition.problems import Problem
+    from asl_runtime.definition.validator import validate as check
+
+    reports = []
+    for path in files:
+        try:
+            problems = check(load_definition_file(path))
+        except OSError as exc:
+            problems = [Problem("", f"cannot read file: {exc.strerror or exc}")]
+        except DefinitionError as exc:
+            problems = exc.errors
+        reports.append({"file": path, "valid": not problems, "errors": [p.to_dict() for p in problems]})
+    if fmt == "json":
+        click.echo(json.dumps(reports, indent=2))
+    else:
+        from .render import render_validation
+        render_validation(reports)
+    sys.exit(EXIT_OK if all(r["valid"] for r in reports) else EXIT_FAILED)
+
+
+# --------------------------------------------------------------------------- run
+def _env_default(var):
+    return lambda: os.environ.get(var) or None
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--input", "input_text", help="execution input as JSON text")
+@click.option("--input-file", type=click.Path(dir_okay=False), help="file holding the execution input (JSON)")
+@click.option("--handlers", "handlers_files", multiple=True, type=click.Path(dir_okay=False),
+              help="Python file whose top-level functions are Lambda handlers, keyed by name [env ASL_HANDLERS]")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--history", is_flag=True, help="include the execution history (AWS event shapes)")
+@click.option("--clock", type=click.Choice(["virtual", "real"]), default="virtual", show_default=True,
+              help="virtual: waits and back-offs take no real time")
+@click.option("--name", default=_env_default("ASL_EXECUTION_NAME"), help="execution name [env ASL_EXECUTION_NAME]")
+@click.option("--state-machine-name", default=_env_default("ASL_STATE_MACHINE_NAME"),
+              help="state machine name [env ASL_STATE_MACHINE_NAME]")
+@click.option("--account-id", default=_env_default("ASL_ACCOUNT_ID"), help="[env ASL_ACCOUNT_ID]")
+@click.option("--region", default=_env_default("ASL_REGION"), help="[env ASL_REGION]")
+@click.option("--role-arn", default=_env_default("ASL_ROLE_ARN"), help="[env ASL_ROLE_ARN]")
+@click.option("--type", "sm_type", type=click.Choice(["STANDARD", "EXPRESS"], case_sensitive=False),
+              default=_env_default("ASL_STATE_MACHINE_TYPE"), help="[env ASL_STATE_MACHINE_TYPE]")
+def run(file, input_text, input_file, handlers_files, fmt, history, clock, name, state_machine_name,
+        account_id, region, role_arn, sm_type):
+    """Run one execution of a state machine and report how it ended."""
+    from asl_runtime.api import StateMachine
+
+    if input_text is not None and input_file is not None:
+        _fail_usage("give either --input or --input-file, not both")
+    try:
+        machine = StateMachine.from_file(file, name=state_machine_name)
+    except OSError as exc:
+        _fail_usage(f"cannot read {file}: {exc.strerror or exc}")
+    except DefinitionError as exc:
+        lines = "\n".join(f"  {p.path or '/'}: {p.message}" for p in exc.errors)
+        _fail_usage(f"{file} is not a valid state machine definition:\n{lines}")
+    execution_input = _read_input(input_text, input_file)
+    handlers = _load_handlers(handlers_files)
+    result = machine.run(
+        execution_input, handlers=handlers, clock=clock, execution_name=name,
+        state_machine_name=state_machine_name, account_id=account_id, region=region, role_arn=role_arn,
+        state_machine_type=(sm_type or "STANDARD").upper(),
+        express_execution_id=os.environ.get("ASL_EXPRESS_EXECUTION_ID") or None)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(history=history), ensure_ascii=False))
+    else:
+        from .render import render_execution
+        render_execution(result, show_history=history)
+    if result.error == "Lambda.ResourceNotFoundException" and not handlers:
+        click.echo("asl: hint: no handlers were given; pass --handlers FILE with a function named after "
+                   "the Lambda function", err=True)
+    sys.exit(EXIT_OK if result.status == "SUCCEEDED" else EXIT_FAILED)
+
+
+def _read_input(input_text, input_file):
+    source = "--input"
+    if input_file is not None:
+        source = input_file
+        try:
+            with open(input_file, encoding="utf-8") as fh:
+                input_text = fh.read()
+        except OSError as exc:
+            _fail_usage(f"cannot read input file {input_file}: {exc.strerror or exc}")
+    if input_text is None:
+        return {}
+    if len(input_text.encode("utf-8")) > MAX_INPUT_BYTES:
+        _fail_usage(f"the execution input from {source} is {len(input_text.encode('utf-8')):,} bytes; "
+                    f"AWS accepts at most {MAX_INPUT_BYTES:,}")
+    try:
+        return json.loads(input_text)
+    except json.JSONDecodeError as exc:
+        _fail_usage(f"the execution input from {source} is not valid JSON: {exc.msg} "
+                    f"(line {exc.lineno}, column {exc.colno})")
+
+
+def _load_handlers(paths):
+    from asl_runtime.integrations.local_lambda import HandlersFileError, load_handlers
+
+    paths = list(paths) or ([os.environ["ASL_HANDLERS"]] if os.environ.get("ASL_HANDLERS") else [])
+    handlers = {}
+    for path in paths:
+        try:
+            loaded = load_handlers(path)
+        except HandlersFileError as exc:
+            _fail_usage(str(exc))
+        if handlers and hasattr(loaded, "_resolver"):
+            loaded.update(handlers)
+            handlers = loaded
+        else:
+            handlers.update(loaded)
+    return handlers
+
+
+if __name__ == "__main__":
+    main()
