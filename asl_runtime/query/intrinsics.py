@@ -402,9 +402,9 @@ def _uuid():
 # --------------------------------------------------------------------------- parser
 _CALL_START = re.compile(r"States\.[A-Za-z0-9]+\s*\(")
 _NAME = re.compile(r"States\.[A-Za-z0-9]*")
-_END_OF_ARG = r"(?=\s*[,)])"
-_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?" + _END_OF_ARG)
-_WORD = re.compile(r"(true|false|null)" + _END_OF_ARG)
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
+_WORD = re.compile(r"(true|false|null)(?![\w.$])")
+_WORD_CHAR = re.compile(r"[\w.$+-]")
 _WORDS = {"true": True, "false": False, "null": None}
 
 
@@ -480,11 +480,16 @@ class _Parser:
             return self.path()
         if self.text.startswith("States.", self.pos):
             return self.call()
-        for pattern in (_NUMBER, _WORD):
-            m = pattern.match(self.text, self.pos)
-            if m:
-                self.pos = m.end()
-                return Literal(self.number(m) if pattern is _NUMBER else _WORDS[m.group(1)])
+        m = _WORD.match(self.text, self.pos)
+        if m:
+            self.pos = m.end()
+            return Literal(_WORDS[m.group(1)])
+        m = _NUMBER.match(self.text, self.pos)
+        if m:
+            if _WORD_CHAR.match(self.text, m.end()):
+                self.fail("malformed number")
+            self.pos = m.end()
+            return Literal(self.number(m))
         if not c:
             self.fail("the call is not closed with ')'")
         if c in (",", ")"):
