@@ -425,8 +425,8 @@ class _Parser:
         self.text, self.pos = text, 0
 
     def fail(self, problem: str):
-        raise IntrinsicSyntaxError(
-            f"Invalid intrinsic function call {self.text!r}: {problem} at position {self.pos}.")
+        # No final period: callers embed the sentence in their own.
+        raise IntrinsicSyntaxError(f"{problem} at position {self.pos} of {self.text!r}")
 
     def skip_ws(self):
         while self.pos < len(self.text) and self.text[self.pos].isspace():
