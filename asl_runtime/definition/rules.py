@@ -1,0 +1,652 @@
+"""The checks AWS makes at CreateStateMachine that a JSON Schema cannot express.
+
+Each rule is a small function yielding `Problem`s, listed in one of three tables (per machine, per
+scope, per state). The schema has already reported wrong types, so rules skip what they cannot read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ..errors import ALL, PREDEFINED
+from ..query.jsonpath import is_reference_path, is_valid_path
+from . import choice_rules
+from .choice_rules import is_rfc3339
+from .problems import Problem, pointer
+
+JSONPATH = "JSONPath"
+JSONATA = "JSONata"
+MAX_STATE_NAME = 80
+MAX_VARIABLE_NAME = 80
+MAX_LABEL = 40
+RESERVED_VARIABLES = frozenset({"states"})
+STATE_TYPES = frozenset({"Pass", "Task", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map"})
+TERMINAL_TYPES = frozenset({"Choice", "Succeed", "Fail"})
+
+#: Fields that only mean something in a JSONPath state, and those only in a JSONata state.
+JSONPATH_ONLY = (
+    "InputPath", "Parameters", "ResultSelector", "ResultPath", "OutputPath", "ItemsPath",
+    "TimeoutSecondsPath", "HeartbeatSecondsPath", "SecondsPath", "TimestampPath", "ErrorPath",
+    "CausePath", "MaxConcurrencyPath", "ToleratedFailureCountPath", "ToleratedFailurePercentagePath",
+)
+JSONATA_ONLY = ("Arguments", "Output", "Items")
+
+#: Fields holding a number in JSONPath states that JSONata states may give as an expression.
+NUMBER_OR_EXPRESSION = (
+    "TimeoutSeconds", "HeartbeatSeconds", "Seconds", "MaxConcurrency", "ToleratedFailureCount",
+    "ToleratedFailurePercentage",
+)
+
+#: Pairs of a value and its `...Path` form, at most one of which a state may set.
+EXCLUSIVE_FIELDS = {
+    "Task": (("TimeoutSeconds", "TimeoutSecondsPath"), ("HeartbeatSeconds", "HeartbeatSecondsPath")),
+    "Fail": (("Error", "ErrorPath"), ("Cause", "CausePath")),
+    "Map": (("MaxConcurrency", "MaxConcurrencyPath"),
+            ("ToleratedFailureCount", "ToleratedFailureCountPath"),
+            ("ToleratedFailurePercentage", "ToleratedFailurePercentagePath"),
+            ("ItemSelector", "Parameters"), ("ItemProcessor", "Iterator")),
+}
+BATCHER_EXCLUSIVE = (("MaxItemsPerBatch", "MaxItemsPerBatchPath"),
+                     ("MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath"))
+WAIT_FIELDS = ("Seconds", "SecondsPath", "Timestamp", "TimestampPath")
+
+#: JSONPath fields whose value is a path to read: (field, needs a reference path).
+PATH_FIELDS = (
+    ("InputPath", False), ("OutputPath", False), ("ResultPath", True), ("ItemsPath", True),
+    ("TimeoutSecondsPath", True), ("HeartbeatSecondsPath", True), ("SecondsPath", True),
+    ("TimestampPath", True), ("MaxConcurrencyPath", True), ("ToleratedFailureCountPath", True),
+    ("ToleratedFailurePercentagePath", True),
+)
+#: Fail's paths also take an intrinsic function returning a string (AWS docs, Fail state).
+PATH_OR_INTRINSIC_FIELDS = ("ErrorPath", "CausePath")
+
+# AWS's naming convention for labels (and other names): no blanks, brackets, wildcards, specials.
+_FORBIDDEN_NAME_CHARS = re.compile(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]")
+
+
+# --------------------------------------------------------------------------- where we are
+@dataclass(frozen=True)
+class Scope:
+    """A set of states that transition among themselves: the top level, a branch, a Map body."""
+    at: tuple          # pointer parts of the object holding StartAt and States
+    start_at: object
+    states: dict
+    title: str         # how a sentence names this scope
+
+    def pointer(self, *parts) -> str:
+        return pointer(*self.at, *parts)
+
+
+@dataclass(frozen=True)
+class Site:
+    """One state as a rule sees it: its definition, location and effective query language."""
+    name: str
+    state: dict
+    at: tuple
+    language: str
+    machine_language: str
+    scope: Scope
+
+    @property
+    def type(self) -> str | None:
+        kind = self.state.get("Type")
+        return kind if isinstance(kind, str) else None
+
+    def pointer(self, *parts) -> str:
+        return pointer(*self.at, *parts)
+
+    @property
+    def title(self) -> str:
+        return f"{self.type or 'The'} state {self.name!r}"
+
+
+def check(definition):
+    """Run every rule table over `definition`."""
+    if not isinstance(definition, dict):
+        return
+    machine_language = definition.get("QueryLanguage")
+    if machine_language not in (JSONPATH, JSONATA):
+        machine_language = JSONPATH
+    root = _scope(definition, (), "the top-level States")
+    scopes, sites = [], []
+    if root is not None:
+        _collect(root, machine_language, scopes, sites)
+    for rule in MACHINE_RULES:
+        yield from _guarded(rule, "", definition, sites)
+    for scope in scopes:
+        for rule in SCOPE_RULES:
+            yield from _guarded(rule, scope.pointer(), scope)
+    for site in sites:
+        for rule in STATE_RULES:
+            yield from _guarded(rule, site.pointer(), site)
+
+
+def _guarded(rule, where, *args):
+    """A rule that trips on a shape nobody foresaw reports it instead of raising."""
+    try:
+        yield from rule(*args)
+    except RecursionError:
+        raise
+    except Exception as exc:
+        yield Problem(where, f"Internal error in validator rule {rule.__name__} "
+                             f"({type(exc).__name__}: {exc}).")
+
+
+def _scope(holder, at: tuple, title: str) -> Scope | None:
+    if not isinstance(holder, dict) or not isinstance(holder.get("States"), dict):
+        return None
+    return Scope(at, holder.get("StartAt"), holder["States"], title)
+
+
+def _collect(scope: Scope, machine_language: str, scopes: list, sites: list):
+    scopes.append(scope)
+    for name, state in scope.states.items():
+        if not isinstance(name, str) or not isinstance(state, dict):
+            continue  # only a Python caller can pass a non-string name; JSON cannot
+        own = state.get("QueryLanguage")
+        language = own if own in (JSONPATH, JSONATA) else machine_language
+        at = (*scope.at, "States", name)
+        sites.append(Site(name, state, at, language, machine_language, scope))
+        # Inner states inherit the machine's QueryLanguage, not the enclosing state's.
+        for inner in _inner_scopes(state, at, name):
+            _collect(inner, machine_language, scopes, sites)
+
+
+def _inner_scopes(state: dict, at: tuple, name: str):
+    if state.get("Type") == "Parallel" and isinstance(state.get("Branches"), list):
+        for i, branch in enumerate(state["Branches"]):
+            scope = _scope(branch, (*at, "Branches", i), f"branch {i} of Parallel state {name!r}")
+            if scope is not None:
+                yield scope
+    if state.get("Type") == "Map":
+        for field in ("ItemProcessor", "Iterator"):
+            scope = _scope(state.get(field), (*at, field), f"the {field} of Map state {name!r}")
+            if scope is not None:
+                yield scope
+
+
+# --------------------------------------------------------------------------- machine rules
+def state_names_unique(definition, sites):
+    """State names are unique across the whole machine, branches and Map bodies included."""
+    first_seen = {}
+    for site in sites:
+        if site.name in first_seen:
+            yield Problem(site.pointer(), f"State name {site.name!r} is already used at "
+                                          f"{first_seen[site.name]}; state names must be unique "
+                                          "across the state machine.")
+        else:
+            first_seen[site.name] = site.pointer()
+
+
+def labels_unique(definition, sites):
+    first_seen = {}
+    for site in sites:
+        label = site.state.get("Label") if site.type == "Map" else None
+        if not isinstance(label, str):
+            continue
+        if label in first_seen:
+            yield Problem(site.pointer("Label"), f"Label {label!r} is already used at "
+                                                 f"{first_seen[label]}; labels must be unique.")
+        else:
+            first_seen[label] = site.pointer("Label")
+
+
+# --------------------------------------------------------------------------- scope rules
+def start_at_names_a_state(scope: Scope):
+    if isinstance(scope.start_at, str) and scope.start_at not in scope.states:
+        yield Problem(scope.pointer("StartAt"), f"StartAt names state {scope.start_at!r}, "
+                                                f"which does not exist in {scope.title}.")
+
+
+def states_reachable(scope: Scope):
+    if not isinstance(scope.start_at, str) or scope.start_at not in scope.states:
+        return
+    seen, todo = {scope.start_at}, [scope.start_at]
+    while todo:
+        for target in _targets(scope.states[todo.pop()]):
+            if target in scope.states and target not in seen:
+                seen.add(target)
+                todo.append(target)
+    for name in scope.states:
+        if name not in seen:
+            yield Problem(scope.pointer("States", name),
+                          f"State {name!r} is not reachable from StartAt {scope.start_at!r}.")
+
+
+def scope_has_terminal_state(scope: Scope):
+    """Some state must end the scope: Succeed, Fail or End: true."""
+    states = [s for s in scope.states.values() if isinstance(s, dict)]
+    if states and not any(s.get("Type") in ("Succeed", "Fail") or s.get("End") is True
+                          for s in states):
+        yield Problem(scope.pointer("States"), f"There is no terminal state in {scope.title}: "
+                                               "no Succeed or Fail state and no End: true.")
+
+
+def _targets(state):
+    """The names a state may transition to, valid or not."""
+    if not isinstance(state, dict):
+        return
+    for field in ("Next", "Default"):
+        if isinstance(state.get(field), str):
+            yield state[field]
+    for key in ("Choices", "Catch"):
+        entries = state.get(key)
+        for entry in entries if isinstance(entries, list) else ():
+            if isinstance(entry, dict) and isinstance(entry.get("Next"), str):
+                yield entry["Next"]
+
+
+# --------------------------------------------------------------------------- state rules
+def state_name_length(site: Site):
+    if len(site.name) > MAX_STATE_NAME:
+        yield Problem(site.pointer(), f"State name {site.name[:20]!r}... is {len(site.name)} "
+                                      f"characters long; the limit is {MAX_STATE_NAME}.")
+
+
+def transitions_name_states(site: Site):
+    """Next, Default, and every Catcher's and choice rule's Next name a state of the same scope."""
+    references = [(("Next",), site.state.get("Next")), (("Default",), site.state.get("Default"))]
+    for key in ("Choices", "Catch"):
+        entries = site.state.get(key)
+        for i, entry in enumerate(entries if isinstance(entries, list) else ()):
+            if isinstance(entry, dict):
+                references.append(((key, i, "Next"), entry.get("Next")))
+    for parts, target in references:
+        if isinstance(target, str) and target not in site.scope.states:
+            field = parts[-1]
+            yield Problem(site.pointer(*parts), f"{field} names state {target!r}, which does not "
+                                                f"exist in {site.scope.title}.")
+
+
+def next_or_end(site: Site):
+    """A state that is not Choice, Succeed or Fail has exactly one of Next and End: true."""
+    if site.type in TERMINAL_TYPES or site.type not in STATE_TYPES:
+        return
+    has_next, has_end = "Next" in site.state, site.state.get("End") is True
+    if has_next and has_end:
+        yield Problem(site.pointer("End"), f"{site.title} has both Next and End: true; "
+                                           "it must have exactly one of them.")
+    elif not has_next and not has_end:
+        yield Problem(site.pointer(), f"{site.title} must have Next or End: true.")
+
+
+def choice_rules_well_formed(site: Site):
+    if site.type == "Choice":
+        yield from choice_rules.check_choices(site)
+
+
+def error_names(site: Site):
+    """States.ALL stands alone, in the last Retrier or Catcher; other States.* names are AWS's."""
+    for key, noun in (("Retry", "Retrier"), ("Catch", "Catcher")):
+        entries = site.state.get(key)
+        if not isinstance(entries, list):
+            continue
+        for i, entry in enumerate(entries):
+            names = entry.get("ErrorEquals") if isinstance(entry, dict) else None
+            for j, name in enumerate(names if isinstance(names, list) else ()):
+                at = site.pointer(key, i, "ErrorEquals", j)
+                if name == ALL:
+                    if len(names) > 1:
+                        yield Problem(at, f"{ALL} must be the only error name in its ErrorEquals.")
+                    if i != len(entries) - 1:
+                        yield Problem(at, f"The {noun} with {ALL} must be the last one in {key}.")
+                elif isinstance(name, str) and name.startswith("States.") and name not in PREDEFINED:
+                    yield Problem(at, f"{name} is not a predefined error name; names starting "
+                                      "with 'States.' are reserved for AWS's errors.")
+
+
+def exclusive_fields(site: Site):
+    for first, second in EXCLUSIVE_FIELDS.get(site.type, ()):
+        if first in site.state and second in site.state:
+            yield Problem(site.pointer(second), f"{site.title} cannot have both {first} and "
+                                                f"{second}; use one of them.")
+    batcher = site.state.get("ItemBatcher") if site.type == "Map" else None
+    if isinstance(batcher, dict):
+        for first, second in BATCHER_EXCLUSIVE:
+            if first in batcher and second in batcher:
+                yield Problem(site.pointer("ItemBatcher", second),
+                              f"ItemBatcher cannot have both {first} and {second}.")
+
+
+def wait_has_one_duration(site: Site):
+    if site.type != "Wait":
+        return
+    given = [f for f in WAIT_FIELDS if f in site.state]
+    if not given:
+        yield Problem(site.pointer(), f"{site.title} must have one of Seconds, SecondsPath, "
+                                      "Timestamp or TimestampPath.")
+    for extra in given[1:]:
+        yield Problem(site.pointer(extra), f"{site.title} cannot have both {given[0]} and "
+                                           f"{extra}; a Wait takes exactly one of them.")
+
+
+def map_has_processor(site: Site):
+    if site.type == "Map" and "ItemProcessor" not in site.state and "Iterator" not in site.state:
+        yield Problem(site.pointer(), f"{site.title} must have an ItemProcessor "
+                                      "(or the legacy Iterator).")
+
+
+def distributed_map_has_execution_type(site: Site):
+    """AWS docs: ExecutionType is required when ProcessorConfig Mode is DISTRIBUTED."""
+    if site.type != "Map":
+        return
+    for field in ("ItemProcessor", "Iterator"):
+        holder = site.state.get(field)
+        config = holder.get("ProcessorConfig") if isinstance(holder, dict) else None
+        if isinstance(config, dict) and config.get("Mode") == "DISTRIBUTED" \
+                and "ExecutionType" not in config:
+            yield Problem(site.pointer(field, "ProcessorConfig"),
+                          "ProcessorConfig with Mode DISTRIBUTED must set ExecutionType "
+                          "(STANDARD or EXPRESS).")
+
+
+def heartbeat_below_timeout(site: Site):
+    heartbeat, timeout = site.state.get("HeartbeatSeconds"), site.state.get("TimeoutSeconds")
+    if _is_number(heartbeat) and _is_number(timeout) and heartbeat >= timeout:
+        yield Problem(site.pointer("HeartbeatSeconds"), f"HeartbeatSeconds ({heartbeat}) must be "
+                                                        f"smaller than TimeoutSeconds ({timeout}).")
+
+
+def wait_timestamp_is_rfc3339(site: Site):
+    value = site.state.get("Timestamp") if site.type == "Wait" else None
+    if isinstance(value, str) and not is_jsonata_expression(value) and not is_rfc3339(value):
+        yield Problem(site.pointer("Timestamp"), f"Timestamp {value!r} is not an RFC 3339 "
+                                                 "date-time such as 2016-03-14T01:59:00Z.")
+
+
+def map_label(site: Site):
+    label = site.state.get("Label") if site.type == "Map" else None
+    if not isinstance(label, str):
+        return
+    if len(label) > MAX_LABEL:
+        yield Problem(site.pointer("Label"), f"Label is {len(label)} characters long; the limit "
+                                             f"is {MAX_LABEL}.")
+    bad = _FORBIDDEN_NAME_CHARS.search(label)
+    if bad:
+        yield Problem(site.pointer("Label"), f"Label {label!r} contains {bad.group()!r}; labels "
+                                             "cannot contain blanks, brackets, wildcards or "
+                                             "special characters.")
+
+
+# --------------------------------------------------------------------------- query languages
+def query_language_allowed(site: Site):
+    if site.machine_language == JSONATA and site.state.get("QueryLanguage") == JSONPATH:
+        yield Problem(site.pointer("QueryLanguage"), f"{site.title} cannot use JSONPath because "
+                                                     "the state machine's QueryLanguage is JSONata.")
+
+
+def fields_match_query_language(site: Site):
+    """JSONPath-only fields in a JSONata state, and JSONata-only fields in a JSONPath state."""
+    if site.language == JSONATA:
+        for field in JSONPATH_ONLY:
+            if field in site.state:
+                yield _wrong_language(site, (field,), JSONPATH)
+        for i, catcher in _entries(site.state, "Catch"):
+            if "ResultPath" in catcher:
+                yield _wrong_language(site, ("Catch", i, "ResultPath"), JSONPATH)
+        for holder in ("ItemReader", "ResultWriter"):
+            if isinstance(site.state.get(holder), dict) and "Parameters" in site.state[holder]:
+                yield _wrong_language(site, (holder, "Parameters"), JSONPATH)
+        batcher = site.state.get("ItemBatcher")
+        for field in ("MaxItemsPerBatchPath", "MaxInputBytesPerBatchPath"):
+            if isinstance(batcher, dict) and field in batcher:
+                yield _wrong_language(site, ("ItemBatcher", field), JSONPATH)
+        return
+    for field in JSONATA_ONLY:
+        if field in site.state:
+            yield _wrong_language(site, (field,), JSONATA)
+    for i, catcher in _entries(site.state, "Catch"):
+        if "Output" in catcher:
+            yield _wrong_language(site, ("Catch", i, "Output"), JSONATA)
+    for holder in ("ItemReader", "ResultWriter"):
+        if isinstance(site.state.get(holder), dict) and "Arguments" in site.state[holder]:
+            yield _wrong_language(site, (holder, "Arguments"), JSONATA)
+    for field in NUMBER_OR_EXPRESSION + ("ItemSelector",):
+        if is_jsonata_expression(site.state.get(field)):
+            yield Problem(site.pointer(field), f"{field} cannot be a JSONata expression in a "
+                                               "JSONPath state; set QueryLanguage to JSONata.")
+    batcher = site.state.get("ItemBatcher")
+    for field in ("MaxItemsPerBatch", "MaxInputBytesPerBatch", "BatchInput"):
+        if isinstance(batcher, dict) and is_jsonata_expression(batcher.get(field)):
+            yield Problem(site.pointer("ItemBatcher", field),
+                          f"{field} cannot be a JSONata expression in a JSONPath state.")
+
+
+def _wrong_language(site: Site, parts: tuple, language: str) -> Problem:
+    other = JSONATA if language == JSONPATH else JSONPATH
+    return Problem(site.pointer(*parts), f"{parts[-1]} is a {language} field and cannot be used "
+                                         f"in {site.title}, which uses {other}.")
+
+
+def jsonata_expressions_parse(site: Site):
+    """In a JSONata state every "{% ... %}" string must be an expression that parses."""
+    if site.language != JSONATA:
+        return
+    for field, value in site.state.items():
+        if field in ("ItemProcessor", "Iterator", "Branches", "Result"):
+            continue  # inner scopes are checked as their own states; Result is literal data
+        for parts, text in _strings(value, (field,)):
+            if is_jsonata_expression(text):
+                error = jsonata_syntax_error(text[2:-2])
+                if error:
+                    yield Problem(site.pointer(*parts), f"The JSONata expression in {parts[-1]} "
+                                                        f"does not parse: {error}.")
+
+
+@lru_cache(maxsize=1024)
+def jsonata_syntax_error(expression: str) -> str | None:
+    """None when `expression` parses, else the parser's complaint."""
+    try:
+        import jsonata  # imported here: only JSONata states need it
+    except ImportError:
+        return None
+    try:
+        jsonata.Jsonata(expression)
+    except RecursionError:
+        return "it is nested too deeply"
+    except Exception as exc:
+        return str(exc).rstrip(".") or type(exc).__name__
+    return None
+
+
+# --------------------------------------------------------------------------- paths and templates
+def paths_are_valid(site: Site):
+    """Every JSONPath field holds a path that parses, a reference path where AWS requires one."""
+    if site.language != JSONPATH:
+        return  # the field itself is already reported as JSONPath-only
+    for field, reference in PATH_FIELDS:
+        problem = _path_problem(site, (field,), site.state.get(field), reference)
+        if problem:
+            yield problem
+    for i, catcher in _entries(site.state, "Catch"):
+        problem = _path_problem(site, ("Catch", i, "ResultPath"), catcher.get("ResultPath"), True)
+        if problem:
+            yield problem
+    batcher = site.state.get("ItemBatcher")
+    for field in ("MaxItemsPerBatchPath", "MaxInputBytesPerBatchPath"):
+        if isinstance(batcher, dict):
+            problem = _path_problem(site, ("ItemBatcher", field), batcher.get(field), True)
+            if problem:
+                yield problem
+    if site.type == "Fail":
+        for field in PATH_OR_INTRINSIC_FIELDS:
+            value = site.state.get(field)
+            if isinstance(value, str) and _looks_intrinsic(value):
+                error = intrinsic_syntax_error(value)
+                if error:
+                    yield Problem(site.pointer(field), f"{field} holds an intrinsic function "
+                                                       f"that does not parse: {error}.")
+            else:
+                problem = _path_problem(site, (field,), value, True)
+                if problem:
+                    yield problem
+
+
+def _path_problem(site: Site, parts: tuple, value, reference: bool) -> Problem | None:
+    if not isinstance(value, str):
+        return None
+    field = parts[-1]
+    if not is_valid_path(value):
+        return Problem(site.pointer(*parts), f"{field} must be a valid JSONPath; {value!r} is not.")
+    if reference and not is_reference_path(value):
+        return Problem(site.pointer(*parts), f"{field} must be a reference path (names and "
+                                             f"indexes only, such as $.a.b[0]); {value!r} is not.")
+    return None
+
+
+def payload_templates(site: Site):
+    """In a payload template, each "key.$" holds a path or an intrinsic function that parses."""
+    if site.language != JSONPATH:
+        return
+    templates = [("Parameters",), ("ResultSelector",), ("ItemSelector",), ("Credentials",),
+                 ("ItemReader", "Parameters"), ("ResultWriter", "Parameters"),
+                 ("ItemBatcher", "BatchInput")]
+    for parts in templates:
+        value = _get(site.state, parts)
+        if value is not None:
+            yield from _template_problems(site, parts, value)
+
+
+def _template_problems(site: Site, parts: tuple, value):
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _template_problems(site, (*parts, i), item)
+    if not isinstance(value, dict):
+        return
+    for key, item in value.items():
+        if isinstance(key, str) and key.endswith(".$"):
+            problem = _dynamic_value_problem(site, (*parts, key), item)
+            if problem:
+                yield problem
+        else:
+            yield from _template_problems(site, (*parts, key), item)
+
+
+def _dynamic_value_problem(site: Site, parts: tuple, value) -> Problem | None:
+    key = parts[-1]
+    if not isinstance(value, str):
+        return Problem(site.pointer(*parts), f"{key} must hold a string: a path or an "
+                                             "intrinsic function.")
+    if _looks_intrinsic(value):
+        error = intrinsic_syntax_error(value)
+        if error:
+            return Problem(site.pointer(*parts), f"{key} holds an intrinsic function that does "
+                                                 f"not parse: {error}.")
+        return None
+    if not is_valid_path(value):
+        return Problem(site.pointer(*parts), f"{key} must hold a JSONPath or an intrinsic "
+                                             f"function; {value!r} is neither.")
+    return None
+
+
+def _looks_intrinsic(text: str) -> bool:
+    try:
+        from ..query.intrinsics import is_intrinsic
+    except ImportError:
+        return text.startswith("States.") and "(" in text
+    return is_intrinsic(text)
+
+
+def intrinsic_syntax_error(text: str) -> str | None:
+    """None when `text` parses as an intrinsic function call (or no parser is available yet)."""
+    try:
+        from ..query.intrinsics import parse_intrinsic
+    except ImportError:
+        return None
+    try:
+        parse_intrinsic(text)
+    except ValueError as exc:
+        return str(exc).rstrip(".") or type(exc).__name__
+    return None
+
+
+# --------------------------------------------------------------------------- variables
+def assign_variable_names(site: Site):
+    """Assign keys are identifiers of at most 80 characters, and never the reserved `states`."""
+    holders = [("Assign",)]
+    holders += [("Catch", i, "Assign") for i, _ in _entries(site.state, "Catch")]
+    if site.type == "Choice":
+        holders += [("Choices", i, "Assign") for i, _ in _entries(site.state, "Choices")]
+    for parts in holders:
+        assign = _get(site.state, parts)
+        if not isinstance(assign, dict):
+            continue
+        for key, value in assign.items():
+            if isinstance(key, str):
+                yield from _variable_problems(site, (*parts, key), key, value)
+
+
+def _variable_problems(site: Site, parts: tuple, key, value):
+    dynamic = site.language == JSONPATH and key.endswith(".$")
+    name = key[:-2] if dynamic else key
+    if not name.isidentifier():
+        yield Problem(site.pointer(*parts), f"{name!r} is not a valid variable name; use letters, "
+                                            "digits and underscores, not starting with a digit.")
+    elif name in RESERVED_VARIABLES:
+        yield Problem(site.pointer(*parts), f"${name} is reserved by Step Functions and cannot "
+                                            "be assigned.")
+    if len(name) > MAX_VARIABLE_NAME:
+        yield Problem(site.pointer(*parts), f"Variable name {name[:20]!r}... is longer than "
+                                            f"{MAX_VARIABLE_NAME} characters.")
+    if dynamic:
+        problem = _dynamic_value_problem(site, parts, value)
+        if problem:
+            yield problem
+    elif site.language == JSONPATH:
+        yield from _template_problems(site, parts, value)
+
+
+# --------------------------------------------------------------------------- helpers
+def is_jsonata_expression(value) -> bool:
+    return isinstance(value, str) and len(value) >= 4 and value.startswith("{%") \
+        and value.endswith("%}")
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _entries(state: dict, key: str):
+    """(index, entry) for each object entry of the list `state[key]`."""
+    entries = state.get(key)
+    if isinstance(entries, list):
+        for i, entry in enumerate(entries):
+            if isinstance(entry, dict):
+                yield i, entry
+
+
+def _get(value, parts: tuple):
+    for part in parts:
+        if isinstance(value, dict) and isinstance(part, str):
+            value = value.get(part)
+        elif isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value):
+            value = value[part]
+        else:
+            return None
+    return value
+
+
+def _strings(value, parts: tuple):
+    """(pointer parts, text) for every string inside `value`."""
+    if isinstance(value, str):
+        yield parts, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, (*parts, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _strings(item, (*parts, i))
+
+
+# --------------------------------------------------------------------------- the tables
+MACHINE_RULES = (state_names_unique, labels_unique)
+SCOPE_RULES = (start_at_names_a_state, states_reachable, scope_has_terminal_state)
+STATE_RULES = (
+    state_name_length, transitions_name_states, next_or_end, choice_rules_well_formed,
+    error_names, exclusive_fields, wait_has_one_duration, map_has_processor,
+    distributed_map_has_execution_type, heartbeat_below_timeout, wait_timestamp_is_rfc3339,
+    map_label, query_language_allowed, fields_match_query_language, jsonata_expressions_parse,
+    paths_are_valid, payload_templates, assign_variable_names,
+)
