@@ -391,6 +391,30 @@ def test_string_conversion_follows_javascript(text, expected):
     assert ev(text) == expected
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("$number('2')", 2), ("$number('-1.5e2')", -150), ("$number('007')", 7), ("$number('0x1F')", 31),
+    ("$number('0b101')", 5), ("$number(true)", 1), ("$number(2.5)", 2.5), ("$number($nothing)", UNDEFINED),
+])
+def test_number(text, expected):
+    assert ev(text) == expected
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("$number('x')", '"x"'), ("$number(' 12 ')", '" 12 "'), ("$number('1e1000')", '"1e1000"'),
+    ("$number('')", '""'),
+])
+def test_number_refuses_what_jsonata_refuses(text, shown):
+    assert cause_of(text) == threw(text, "Output", f"D3030: Unable to cast value to a number: {shown}")
+
+
+def test_to_millis():
+    assert ev("$toMillis('2016-12-05T21:29:29Z')") == 1480973369000
+    assert ev("$toMillis('2016-12-05T21:29:29')") == 1480973369000  # no offset reads as UTC
+    text = "$toMillis('2020-13-01')"
+    assert cause_of(text) == threw(text, "Output", "D3110: The argument of the toMillis function must "
+                                                   'be an ISO 8601 formatted timestamp. Given "2020-13-01"')
+
+
 # --------------------------------------------------------------------------- templates
 
 

@@ -17,7 +17,6 @@ import math
 import re
 import threading
 import time
-from decimal import Decimal
 from typing import Any
 
 from ..errors import QUERY_EVALUATION_ERROR, ASLError
@@ -76,7 +75,6 @@ class _Library:
         import jsonata  # noqa: F401  (its import registers the built-in functions)
         from jsonata.jexception import JException
         from jsonata.jsonata import Jsonata
-        from jsonata.parser import Parser
         from jsonata.signature import Signature
         from jsonata.utils import Utils
 
@@ -84,8 +82,6 @@ class _Library:
 
         self.Jsonata = Jsonata
         self.JException = JException
-        self.Symbol = Parser.Symbol
-        self.JList = Utils.JList
         self.NULL = Utils.NULL_VALUE
         self.NONE = Utils.NONE
         self.FunctionError = jsonata_functions.FunctionError
@@ -107,39 +103,24 @@ class _Library:
 
         Signature.throw_validation_error = throw_validation_error
 
-        # AWS's functions sit between the workflow variables and JSONata's built-ins, so
-        # `$random` with a seed replaces JSONata's seedless one.
+        # The function table sits between the workflow variables and JSONata's built-ins, so
+        # `$random` with a seed replaces JSONata's seedless one, and `$string` its own.
         self.functions = Jsonata.Frame(Jsonata.static_frame)
-        null, sequence = self.NULL, Utils.create_sequence_from_iter
 
         class Native:
-            def __init__(self, impl, wants_null):
-                self.impl, self.wants_null = impl, wants_null
+            def __init__(self, impl):
+                self.impl = impl
 
             def call(self, _input, args):
-                args = list(args or ())
-                if self.wants_null:
-                    args.append(null)
-                result = self.impl(*args)
-                return sequence(result) if isinstance(result, range) else result
+                return self.impl(*(args or ()))
 
-        for name, (impl, signature, wants_null) in jsonata_functions.FUNCTIONS.items():
-            self.functions.bind(name, Jsonata.JFunction(Native(impl, wants_null), signature))
+        for name, (impl, signature) in jsonata_functions.FUNCTIONS.items():
+            self.functions.bind(name, Jsonata.JFunction(Native(impl), signature))
 
-        def string(arg, prettify=None):
-            if arg is None or isinstance(arg, str):
-                return arg
-            if isinstance(arg, Utils.JList) and arg.outer_wrapper:
-                arg = arg[0]
-            if isinstance(arg, (Jsonata.JFunctionCallable, Parser.Symbol)):
-                return ""
-            return _js_stringify(arg, bool(prettify), self)
-
-        # jsonata-python prints numbers the Python way where JSONata prints them the JavaScript
-        # way (`$string(1e20)` is "100000000000000000000", nested numbers keep 15 digits).
-        self.functions.bind("string", Jsonata.JFunction(Native(string, False), "<x-b?:s>"))
+        string = jsonata_functions.string
 
         class Runner(Jsonata):
+            # `&` converts its operands the way `$string` does.
             def evaluate_string_concat(self, lhs, rhs):
                 return ("" if lhs is None else string(lhs)) + ("" if rhs is None else string(rhs))
 
@@ -174,7 +155,7 @@ class _Library:
                     return null if value is None else value
                 return functions.lookup(name)
 
-        functions, NONE = self.functions, self.NONE
+        functions, NONE, null = self.functions, self.NONE, self.NULL
         self.WorkflowFrame = WorkflowFrame
 
     def runner(self):
@@ -462,64 +443,6 @@ def _plain(value, lib, roots):
     if isinstance(value, str):
         return str(value)
     raise _Unsupported(value)
-
-
-# --------------------------------------------------------------------------- JavaScript numbers
-
-
-def _js_number(value) -> str:
-    """A number as JSONata's `$string` writes it: 15 significant digits, JavaScript notation."""
-    if not math.isfinite(value):
-        raise _OutOfRange(value)
-    value = float(f"{value:.15g}")
-    if not math.isfinite(value):  # rounding to 15 digits overflowed; JSON.stringify says null
-        return "null"
-    if value.is_integer() and abs(value) < _SAFE_INTEGER:
-        return str(int(value))
-    sign, digit_tuple, exponent = Decimal(repr(value)).as_tuple()
-    n = exponent + len(digit_tuple)  # the decimal point sits after n digits
-    digits = "".join(map(str, digit_tuple)).rstrip("0") or "0"
-    k = len(digits)
-    text = "-" if sign else ""
-    if k <= n <= 21:
-        return text + digits + "0" * (n - k)
-    if 0 < n <= 21:
-        return text + digits[:n] + "." + digits[n:]
-    if -6 < n <= 0:
-        return text + "0." + "0" * -n + digits
-    e = n - 1
-    mantissa = digits if k == 1 else digits[0] + "." + digits[1:]
-    return f"{text}{mantissa}e{'+' if e >= 0 else '-'}{abs(e)}"
-
-
-def _js_stringify(value, prettify: bool, lib, depth: int = 0) -> str:
-    """JSON.stringify as JSONata's `$string` calls it (functions become "", numbers as above)."""
-    if value is None or value is lib.NULL:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        try:
-            return _js_number(value)
-        except (_OutOfRange, OverflowError):
-            raise lib.JException("D3001", -1) from None
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, (dict, list)):
-        if isinstance(value, dict):
-            items = [json.dumps(str(k), ensure_ascii=False) + (": " if prettify else ":")
-                     + _js_stringify(v, prettify, lib, depth + 1) for k, v in value.items()]
-            opening, closing = "{", "}"
-        else:
-            items = [_js_stringify(v, prettify, lib, depth + 1) for v in value]
-            opening, closing = "[", "]"
-        if not items:
-            return opening + closing
-        if not prettify:
-            return opening + ",".join(items) + closing
-        inner, outer = "\n" + "  " * (depth + 1), "\n" + "  " * depth
-        return opening + inner + ("," + inner).join(items) + outer + closing
-    return '""'
 
 
 # --------------------------------------------------------------------------- error wording
