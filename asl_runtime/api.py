@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -76,8 +75,6 @@ class StateMachine:
 
         if input is None:
             input = {}
-        if isinstance(input, str):
-            input = json.loads(input)
         config = ExecutionConfig(
             account_id=account_id or "123456789012", region=region or "us-east-1",
             state_machine_name=state_machine_name or self.name or "StateMachine",

@@ -147,5 +147,19 @@ def _load_handlers(paths):
     return handlers
 
 
+def entry():
+    """Console-script entry: a bug inside asl-runtime is one clear line, not a traceback."""
+    try:
+        main(standalone_mode=True)
+    except SystemExit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - last line of defence for people and tools
+        if os.environ.get("ASL_DEBUG"):
+            raise
+        click.echo(f"asl: internal error: {type(exc).__name__}: {exc} (set ASL_DEBUG=1 for a traceback; "
+                   f"please report it)", err=True)
+        sys.exit(EXIT_USAGE)
+
+
 if __name__ == "__main__":
-    main()
+    entry()

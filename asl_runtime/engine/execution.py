@@ -256,13 +256,13 @@ def catch(frame: Frame, state, raw, err: ASLError, catcher):
 
 def check_payload_size(state, output) -> None:
     """AWS fails a state whose output exceeds 256 KiB; the error cannot be caught."""
-    if _size_over_limit(output):
+    if payload_too_large(output):
         raise ASLError(DATA_LIMIT_EXCEEDED,
                        f"The state/task '{state.name}' returned a result with a size exceeding the "
                        f"maximum number of bytes service limit.")
 
 
-def _size_over_limit(value) -> bool:
+def payload_too_large(value) -> bool:
     # Cheap pre-check: a small container of small scalars cannot reach the limit.
     if value is None or isinstance(value, (bool, int, float)):
         return False

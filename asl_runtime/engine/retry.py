@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import random
 
-from ..errors import ALL, DATA_LIMIT_EXCEEDED, HEARTBEAT_TIMEOUT, RUNTIME, TASK_FAILED, TIMEOUT
+from ..errors import ALL, HEARTBEAT_TIMEOUT, RUNTIME, TASK_FAILED, TIMEOUT
 
-#: Terminal errors: no Retrier or Catcher matches them, not even by name.
-UNCATCHABLE = frozenset({RUNTIME, DATA_LIMIT_EXCEEDED})
+#: Terminal errors: no Retrier or Catcher matches them, not even by name.  (An oversized state
+#: output is terminal too, but by where it is raised: after Retry/Catch.  An oversized Task result
+#: is raised inside the Task and AWS does let Catch see it.)
+UNCATCHABLE = frozenset({RUNTIME})
 
 
 def error_matches(error_equals, error: str) -> bool:

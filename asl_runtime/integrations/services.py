@@ -10,7 +10,7 @@ from email.utils import format_datetime
 from typing import Callable
 
 from ..engine.clock import current_clock
-from ..errors import RUNTIME, TIMEOUT, ASLError
+from ..errors import DATA_LIMIT_EXCEEDED, RUNTIME, TIMEOUT, ASLError
 from . import local_lambda
 
 
@@ -62,7 +62,7 @@ class Services:
                 current_clock.reset(token)
             if deadline is not None and clock.now > deadline:
                 clock.now = deadline
-                raise ASLError(TIMEOUT, None)
+                raise ASLError(TIMEOUT, "")
             return body, function_error, request_id
         outcome = {}
 
@@ -77,7 +77,7 @@ class Services:
         worker.start()
         worker.join(timeout)
         if worker.is_alive():
-            raise ASLError(TIMEOUT, None)
+            raise ASLError(TIMEOUT, "")
         body, function_error = outcome["value"]
         return body, function_error, request_id
 
@@ -95,10 +95,11 @@ class Services:
             frame.event(f"LambdaFunction{kind}", f"lambdaFunction{kind}EventDetails", _error_details(err))
             raise
         if function_error:
-            err = _function_error(body)
+            err = _function_error(body, compact=False)
             frame.event("LambdaFunctionFailed", "lambdaFunctionFailedEventDetails", _error_details(err))
             raise err
         result = local_lambda.decode_payload(body)
+        check_result_size(result, resource)
         frame.event("LambdaFunctionSucceeded", "lambdaFunctionSucceededEventDetails", {"output": result})
         return result
 
@@ -115,7 +116,7 @@ class Services:
             raise err
         try:
             body, function_error, request_id = self._call_handler(
-                frame, str(payload["FunctionName"]), payload.get("Payload", {}), timeout)
+                frame, str(payload["FunctionName"]), invoke_event(payload.get("Payload")), timeout)
         except ASLError as err:
             kind = "TimedOut" if err.error == TIMEOUT else "Failed"
             frame.event(f"Task{kind}", f"task{kind}EventDetails",
@@ -126,25 +127,61 @@ class Services:
             frame.event("TaskFailed", "taskFailedEventDetails",
                         {"resourceType": "lambda", "resource": "invoke", **_error_details(err)})
             raise err
-        result = invoke_response(body, request_id)
+        result = invoke_response(body, request_id, log_tail=payload.get("LogType") == "Tail")
+        try:
+            check_result_size(result, "lambda")
+        except ASLError as err:
+            frame.event("TaskFailed", "taskFailedEventDetails",
+                        {"resourceType": "lambda", "resource": "invoke", **_error_details(err)})
+            raise
         frame.event("TaskSucceeded", "taskSucceededEventDetails",
                     {"resourceType": "lambda", "resource": "invoke", "output": result})
         return result
+
+
+def check_result_size(result, label: str) -> None:
+    """A service result over 256 KiB fails the Task (catchable, unlike an oversized state output)."""
+    from ..engine.execution import payload_too_large
+    if payload_too_large(result):
+        raise ASLError(DATA_LIMIT_EXCEEDED, f"The state/task '{label}' returned a result with a size "
+                                            f"exceeding the maximum number of bytes service limit.")
 
 
 def _error_details(err: ASLError) -> dict:
     return {k: v for k, v in (("error", err.error), ("cause", err.cause)) if v is not None}
 
 
-def _function_error(body: bytes) -> ASLError:
-    """An unhandled function error: error = errorType, cause = the error document as JSON text."""
+def _function_error(body: bytes, compact: bool = True) -> ASLError:
+    """An unhandled function error: error = errorType, cause = the error document as JSON text.
+
+    A bare Lambda ARN passes the payload text through; lambda:invoke re-encodes it compactly.
+    """
     doc = local_lambda.decode_payload(body)
     error = doc.get("errorType", "Exception") if isinstance(doc, dict) else "Exception"
-    cause = json.dumps(doc, separators=(",", ":"), ensure_ascii=False) if isinstance(doc, dict) else str(doc)
+    if compact and isinstance(doc, dict):
+        cause = json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+    else:
+        cause = body.decode("utf-8", "replace")
     return ASLError(error, cause)
 
 
-def invoke_response(body: bytes, request_id: str) -> dict:
+def invoke_event(payload):
+    """The event a function receives from lambda:invoke's Payload.
+
+    A string Payload is sent as the request body itself (so "0" arrives as the number 0), and
+    no Payload is an empty body, which the Python runtime hands over as {}.
+    """
+    if payload is None:
+        return {}
+    if isinstance(payload, str):
+        try:
+            return json.loads(payload) if payload.strip() else {}
+        except ValueError:
+            return payload
+    return payload
+
+
+def invoke_response(body: bytes, request_id: str, log_tail: bool = False) -> dict:
     """The Invoke response Step Functions returns for lambda:invoke, headers included."""
     date = format_datetime(datetime.now(timezone.utc), usegmt=True)
     trace = f"Root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]};Sampled=0;Lineage=1:{uuid.uuid4().hex[:8]}:0"
@@ -153,8 +190,15 @@ def invoke_response(body: bytes, request_id: str) -> dict:
         "Date": date, "X-Amz-Executed-Version": "$LATEST", "x-amzn-Remapped-Content-Length": "0",
         "x-amzn-RequestId": request_id, "X-Amzn-Trace-Id": trace,
     }
+    response = {"ExecutedVersion": "$LATEST"}
+    if log_tail:
+        import base64
+        log = (f"START RequestId: {request_id} Version: $LATEST\nEND RequestId: {request_id}\n"
+               f"REPORT RequestId: {request_id}\tDuration: 1.00 ms\tBilled Duration: 1 ms\t"
+               f"Memory Size: 128 MB\tMax Memory Used: 40 MB\t\n")
+        response["LogResult"] = headers["X-Amz-Log-Result"] = base64.b64encode(log.encode()).decode()
     return {
-        "ExecutedVersion": "$LATEST",
+        **response,
         "Payload": local_lambda.decode_payload(body),
         "SdkHttpMetadata": {"AllHttpHeaders": {k: [v] for k, v in headers.items()}, "HttpHeaders": headers,
                             "HttpStatusCode": 200},

@@ -104,7 +104,7 @@ def _integer(frame, state, effective, field, spec):
     literal, path = spec
     if path is None:
         return literal
-    value = select_path(path, effective, frame)
+    value = _number_from_text(select_path(path, effective, frame), int)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         if isinstance(value, float) and value.is_integer() and value >= 0:
             return int(value)
@@ -118,13 +118,23 @@ def _percentage(frame, state, effective, spec):
     literal, path = spec
     if path is None:
         return literal
-    value = select_path(path, effective, frame)
+    value = _number_from_text(select_path(path, effective, frame), float)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         shown = value if isinstance(value, str) else to_json(value)
         raise StateRuntimeError(RUNTIME, f'The ToleratedFailurePercentagePath field refers to value "{shown}" '
                                          f'which is not a valid float: {path.text}')
     if not 0 <= value <= 100 or math.isnan(value):
         raise StateRuntimeError(RUNTIME, "ToleratedFailurePercentage must be between 0 and 100.")
+    return value
+
+
+def _number_from_text(value, kind):
+    """AWS reads these Path fields leniently: the string "1" counts as the number 1."""
+    if isinstance(value, str):
+        try:
+            return kind(value.strip())
+        except ValueError:
+            return value
     return value
 
 
