@@ -68,6 +68,11 @@ def test_syntax_errors_are_refused_with_the_field_named(text):
     assert info.value.field == "Arguments/a"
 
 
+def test_absurdly_deep_expressions_are_refused_not_crashed_on():
+    with pytest.raises(JSONataSyntaxError, match="nested too deeply"):
+        compile_expression("(" * 20000 + "1" + ")" * 20000, "Output")
+
+
 def test_eval_is_refused_and_parse_suggested():
     with pytest.raises(JSONataSyntaxError, match=r"\$eval.*\$parse"):
         compile_expression("$eval('1 + 1')", "Output")

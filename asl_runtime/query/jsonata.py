@@ -187,12 +187,16 @@ def compile_expression(text: str, field: str) -> "Expression":
             f"The JSONata expression specified for the field '{field}' is empty", text, field)
     try:
         ast = lib.Jsonata(source).ast
+        scan = _Scan()
+        scan.node(ast, True)
     except lib.JException as e:
         raise JSONataSyntaxError(
             f"The JSONata expression '{source}' specified for the field '{field}' is invalid: "
             f"{_describe_jexception(e, lib)} (at position {e.location})", source, field) from None
-    scan = _Scan()
-    scan.node(ast, True)
+    except RecursionError:
+        raise JSONataSyntaxError(
+            f"The JSONata expression specified for the field '{field}' is nested too deeply",
+            source, field) from None
     if scan.eval_used:
         raise JSONataSyntaxError(
             f"The JSONata expression '{source}' specified for the field '{field}' uses $eval, "
@@ -298,7 +302,7 @@ class Expression:
         runner = lib.runner()
         runner.timestamp = int(time.time() * 1000) if now_ms is None else now_ms
         try:
-            result = runner.eval(self._ast, None, lib.WorkflowFrame(states, variables))
+            result = runner.eval(self._ast, None, lib.WorkflowFrame(states, variables or _NO_VARIABLES))
         except RecursionError:
             raise self._threw("D1011: Stack overflow. Check for non-terminating recursive function.  "
                               "Consider rewriting as tail-recursive") from None
@@ -307,11 +311,12 @@ class Expression:
         if result is None:
             return UNDEFINED
         try:
-            if type(result) is dict or type(result) is list:
+            if isinstance(result, (dict, list)):
                 # Data passed through from $states or a variable is already plain JSON (and
                 # keeps its number spelling, as AWS keeps 0.0 in pass-through data): skip it.
                 roots = {id(v) for v in states.values()}
-                roots.update(id(v) for v in variables.values())
+                if variables:
+                    roots.update(id(v) for v in variables.values())
                 return _plain(result, lib, roots)
             return _plain(result, lib, _NO_ROOTS)
         except _Unsupported:
@@ -371,6 +376,7 @@ class _OutOfRange(Exception):
     pass
 
 
+_NO_VARIABLES: dict = {}
 _SAFE_INTEGER = 2 ** 53
 # JavaScript, whose numbers JSONata has, prints integers from 1e21 on in exponent form.
 _EXPONENT_FROM = 10 ** 21
