@@ -1,8 +1,6 @@
-"""The shape of Choice rules, which AWS checks rule by rule and a schema can only approximate.
+"""Choice rules, whose shape AWS checks rule by rule and a schema can only approximate.
 
-A JSONPath rule is Variable plus one comparison operator, or exactly one of And, Or and Not; a
-JSONata rule is a Condition. Only top-level rules carry Next.
-"""
+JSONPath: Variable and one comparison, or one of And/Or/Not. JSONata: a Condition."""
 
 from __future__ import annotations
 

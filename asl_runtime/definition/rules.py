@@ -1,8 +1,6 @@
 """The checks AWS makes at CreateStateMachine that a JSON Schema cannot express.
 
-Each rule is a small function yielding `Problem`s, listed in one of three tables (per machine, per
-scope, per state). The schema has already reported wrong types, so rules skip what they cannot read.
-"""
+Rules are small functions yielding Problems, in tables per machine, scope and state (see the end)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,6 @@
-"""Checks a definition the way CreateStateMachine does, so a bad definition fails before it runs.
+"""Checks a definition the way CreateStateMachine does, so a bad one fails before it runs.
 
-Two passes, each yielding located `Problem`s: our JSON Schema (`schemas/asl.schema.json`) for the
-shape and type of every field, then the semantic rules of `rules.py` that a schema cannot express.
-"""
+Our JSON Schema reports shapes and types, then `rules.py` the rest; both as located Problems."""
 
 from __future__ import annotations
 
