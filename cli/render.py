@@ -40,10 +40,13 @@ def render_execution(result, show_history: bool = False) -> None:
         table.add_column("Type", style="cyan")
         table.add_column("Entered (+s)", justify="right")
         table.add_column("Took (s)", justify="right")
+        table.add_column("Outcome")
         start = result.states[0][2]
         shown = result.states if len(result.states) <= 200 else result.states[:100] + result.states[-100:]
-        for i, (name, type_, entered, left) in enumerate(shown, start=1):
-            table.add_row(str(i), name, type_, f"{entered - start:.3f}", f"{left - entered:.3f}")
+        styles = {"SUCCEEDED": "green", "FAILED": "red", "CAUGHT": "yellow"}
+        for i, (name, type_, entered, left, outcome) in enumerate(shown, start=1):
+            table.add_row(str(i), name, type_, f"{entered - start:.3f}", f"{left - entered:.3f}",
+                          Text(outcome.lower(), style=styles.get(outcome, "")))
         if len(result.states) > 200:
             table.caption = f"{len(result.states)} states visited; first and last 100 shown"
         console.print(table)

@@ -68,8 +68,7 @@ class Outcome:
 class Execution:
     """One run of a compiled machine."""
 
-    def __init__(self, machine, input, config: ExecutionConfig, services, clock: str = "virtual",
-                 record_history: bool = True):
+    def __init__(self, machine, input, config: ExecutionConfig, services, clock: str = "virtual"):
         import time
 
         self.machine = machine
@@ -82,14 +81,13 @@ class Execution:
         self.clock = VirtualClock(self.start, deadline) if clock == "virtual" else RealClock(deadline)
         limit = MAX_EVENTS if config.state_machine_type == "STANDARD" else None
         self.history = History(limit)
-        self.record_history = record_history
         self.context_execution = {
             "Id": self.arn, "Input": input, "StartTime": format_timestamp_ts(self.start),
             "Name": config.execution_name, "RoleArn": config.role_arn, "RedriveCount": 0,
         }
         self.context_state_machine = {"Id": config.state_machine_arn, "Name": config.state_machine_name}
         self.end = self.start
-        self.states_visited: list[tuple[str, str, float, float]] = []  # (name, type, entered, left)
+        self.states_visited: list[tuple] = []  # (name, type, entered, left, outcome)
 
     def run(self) -> Outcome:
         frame = Frame(self, self.clock, {}, 0)
@@ -201,6 +199,7 @@ def run_state(frame: Frame, state, raw, action):
     frame.entered_event = frame.event(state.event_prefix + "StateEntered", "stateEnteredEventDetails",
                                       {"name": state.name, "input": raw})
     attempts = None
+    caught = False
     while True:
         try:
             output, next_name, assigned = action(frame, state, raw)
@@ -211,6 +210,7 @@ def run_state(frame: Frame, state, raw, action):
                              f"(entered at the event id #{frame.entered_event}). {err.cause}")
                 err.located = True
             if not state.retriers and not state.catchers:
+                _visited(frame, state, "FAILED")
                 raise
             retrier_index = find_retrier(state.retriers, err.error)
             if retrier_index is not None:
@@ -225,23 +225,33 @@ def run_state(frame: Frame, state, raw, action):
                     continue
             catcher = find_catcher(state.catchers, err.error)
             if catcher is None:
+                _visited(frame, state, "FAILED")
                 raise
             output, next_name, assigned = catch(frame, state, raw, err, catcher)
+            caught = True
             break
     if output is not raw:
         check_payload_size(state, output)
     frame.clock.check()
     if assigned:
         frame.variables.update(assigned)
-    if next_name is None and not state.end and state.type not in ("Succeed", "Fail"):
+    if caught:
+        pass  # the Catcher's Next wins, even on a state that would otherwise End
+    elif state.end:
+        next_name = None
+    elif next_name is None:
         next_name = state.next
     details = {"name": state.name, "output": output}
     if assigned:
         details["assignedVariables"] = assigned
     frame.event(state.event_prefix + "StateExited", "stateExitedEventDetails", details)
-    if frame.execution.record_history:
-        frame.execution.states_visited.append((state.name, state.type, frame.entered_time, frame.clock.now))
-    return output, (None if state.end else next_name)
+    _visited(frame, state, "CAUGHT" if caught else "SUCCEEDED")
+    return output, next_name
+
+
+def _visited(frame, state, outcome: str) -> None:
+    """One row of the people-facing table of states visited."""
+    frame.execution.states_visited.append((state.name, state.type, frame.entered_time, frame.clock.now, outcome))
 
 
 def catch(frame: Frame, state, raw, err: ASLError, catcher):
