@@ -68,7 +68,8 @@ class Outcome:
 class Execution:
     """One run of a compiled machine."""
 
-    def __init__(self, machine, input, config: ExecutionConfig, services, clock: str = "virtual"):
+    def __init__(self, machine, input, config: ExecutionConfig, services, clock: str = "virtual",
+                 start: float | None = None):
         import time
 
         self.machine = machine
@@ -76,7 +77,8 @@ class Execution:
         self.config = config
         self.services = services  # integrations.Services: handlers, mocks, callbacks
         self.arn = config.execution_arn
-        self.start = time.time()
+        # A nested execution (states:startExecution) starts at its parent's simulated present.
+        self.start = time.time() if start is None else start
         deadline = self.start + machine.timeout_seconds if machine.timeout_seconds else None
         self.clock = VirtualClock(self.start, deadline) if clock == "virtual" else RealClock(deadline)
         limit = MAX_EVENTS if config.state_machine_type == "STANDARD" else None
