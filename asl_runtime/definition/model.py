@@ -33,7 +33,7 @@ class State:
     """Fields every state has; type-specific subclasses add theirs."""
 
     __slots__ = ("name", "type", "next", "end", "jsonata", "needs_context", "prepare", "finish",
-                 "assign", "retriers", "catchers", "event_prefix", "definition")
+                 "assign", "retriers", "catchers", "entered_event_type", "exited_event_type", "definition")
 
     def __init__(self, name: str, type_: str, definition: dict):
         self.name = name
@@ -49,7 +49,8 @@ class State:
         self.assign: Callable | None = None  # assign(frame, raw_input, result) -> dict
         self.retriers: tuple[Retrier, ...] = ()
         self.catchers: tuple[Catcher, ...] = ()
-        self.event_prefix = type_  # "Pass" -> PassStateEntered / PassStateExited
+        self.entered_event_type = type_ + "StateEntered"
+        self.exited_event_type = type_ + "StateExited"
 
 
 class PassState(State):

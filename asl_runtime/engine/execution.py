@@ -17,10 +17,9 @@ from ..errors import DATA_LIMIT_EXCEEDED, ASLError, StateRuntimeError
 from ..query.timestamps import format_timestamp
 from .clock import ExecutionTimedOut, RealClock, VirtualClock
 from .history import MAX_EVENTS, History
+from .payload import MAX_PAYLOAD_BYTES, payload_too_large  # noqa: F401 - re-exported
 from .retry import find_catcher, find_retrier, retry_delay
 
-#: AWS's limit on a state's input or output, in bytes of UTF-8 JSON.
-MAX_PAYLOAD_BYTES = 262_144
 
 
 @dataclass
@@ -82,7 +81,7 @@ class Execution:
         deadline = self.start + machine.timeout_seconds if machine.timeout_seconds else None
         self.clock = VirtualClock(self.start, deadline) if clock == "virtual" else RealClock(deadline)
         limit = MAX_EVENTS if config.state_machine_type == "STANDARD" else None
-        self.history = History(limit)
+        self.history = History(limit, threads=not self.clock.virtual)
         self.context_execution = {
             "Id": self.arn, "Input": input, "StartTime": format_timestamp_ts(self.start),
             "Name": config.execution_name, "RoleArn": config.role_arn, "RedriveCount": 0,
@@ -198,8 +197,9 @@ def run_state(frame: Frame, state, raw, action):
     frame._context = None
     frame.map_item = None
     frame.task_token = None
-    frame.entered_event = frame.event(state.event_prefix + "StateEntered", "stateEnteredEventDetails",
-                                      {"name": state.name, "input": raw})
+    frame.entered_event = frame.last_event = frame.history.add(
+        state.entered_event_type, frame.last_event, frame.entered_time, "stateEnteredEventDetails",
+        {"name": state.name, "input": raw})
     attempts = None
     caught = False
     while True:
@@ -246,7 +246,8 @@ def run_state(frame: Frame, state, raw, action):
     details = {"name": state.name, "output": output}
     if assigned:
         details["assignedVariables"] = assigned
-    frame.event(state.event_prefix + "StateExited", "stateExitedEventDetails", details)
+    frame.last_event = frame.history.add(state.exited_event_type, frame.last_event, frame.clock.now,
+                                         "stateExitedEventDetails", details)
     _visited(frame, state, "CAUGHT" if caught else "SUCCEEDED")
     return output, next_name
 
@@ -272,16 +273,6 @@ def check_payload_size(state, output) -> None:
         raise ASLError(DATA_LIMIT_EXCEEDED,
                        f"The state/task '{state.name}' returned a result with a size exceeding the "
                        f"maximum number of bytes service limit.")
-
-
-def payload_too_large(value) -> bool:
-    # Cheap pre-check: a small container of small scalars cannot reach the limit.
-    if value is None or isinstance(value, (bool, int, float)):
-        return False
-    if isinstance(value, str) and len(value) * 4 < MAX_PAYLOAD_BYTES - 2:
-        return False
-    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    return len(text) > MAX_PAYLOAD_BYTES // 4 and len(text.encode("utf-8")) > MAX_PAYLOAD_BYTES
 
 
 @dataclass

@@ -20,22 +20,29 @@ _JSON_FIELDS = ("input", "output", "parameters")
 
 
 class History:
-    __slots__ = ("events", "limit", "_lock")
+    __slots__ = ("events", "limit", "_lock", "add")
 
-    def __init__(self, limit: int | None = MAX_EVENTS):
+    def __init__(self, limit: int | None = MAX_EVENTS, threads: bool = False):
         self.events: list[tuple] = []
         self.limit = limit
-        self._lock = threading.Lock()
+        self._lock = threading.Lock() if threads else None
+        # One execution thread needs no lock; the real clock runs branches on threads.
+        self.add = self._add_locked if threads else self._add
 
-    def add(self, type_: str, previous: int, timestamp: float, details_key: str | None = None,
-            details: dict | None = None) -> int:
-        with self._lock:
-            self.events.append((type_, previous, timestamp, details_key, details))
-            event_id = len(self.events)
+    def _add(self, type_: str, previous: int, timestamp: float, details_key: str | None = None,
+             details: dict | None = None) -> int:
+        events = self.events
+        events.append((type_, previous, timestamp, details_key, details))
+        event_id = len(events)
         # Keep one slot for the ExecutionFailed event itself.
         if self.limit is not None and event_id >= self.limit:
             raise ASLError(RUNTIME, f"The execution reached the maximum number of history events ({self.limit}).")
         return event_id
+
+    def _add_locked(self, type_: str, previous: int, timestamp: float, details_key: str | None = None,
+                    details: dict | None = None) -> int:
+        with self._lock:
+            return self._add(type_, previous, timestamp, details_key, details)
 
     def __len__(self) -> int:
         return len(self.events)

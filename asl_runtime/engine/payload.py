@@ -1,0 +1,42 @@
+"""The 256 KiB payload limit, checked on every state output without paying for json.dumps."""
+
+from __future__ import annotations
+
+import json
+
+#: AWS's limit on a state's input or output, in bytes of UTF-8 JSON.
+MAX_PAYLOAD_BYTES = 262_144
+
+
+def _make_chunker():
+    """A function returning the compact JSON of a value as chunks (C encoder when available)."""
+    try:
+        from _json import make_encoder
+        from json.encoder import encode_basestring
+
+        def default(o):
+            raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+
+        encoder = make_encoder(None, default, encode_basestring, False, ":", ",", False, False, False)
+        return lambda value: encoder(value, 0)
+    except (ImportError, TypeError):  # another Python: the pure encoder gives the same text
+        encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        return lambda value: (encode(value),)
+
+
+_chunks = _make_chunker()
+
+
+def payload_too_large(value) -> bool:
+    """True when the UTF-8 JSON of `value` is over MAX_PAYLOAD_BYTES."""
+    if value is None or value.__class__ in (bool, int, float):
+        return False
+    if value.__class__ is str and len(value) * 4 < MAX_PAYLOAD_BYTES - 2:
+        return False
+    parts = _chunks(value)
+    chars = sum(map(len, parts))
+    if chars * 4 <= MAX_PAYLOAD_BYTES:  # UTF-8 needs at most 4 bytes per character
+        return False
+    if chars > MAX_PAYLOAD_BYTES:
+        return True
+    return len("".join(parts).encode("utf-8")) > MAX_PAYLOAD_BYTES
