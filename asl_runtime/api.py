@@ -69,22 +69,47 @@ class StateMachine:
             state_machine_type: str | None = None, express_execution_id: str | None = None,
             mock_config=None, test_case: str | None = None, state_machines=None,
             services=None) -> ExecutionResult:
-        """Run one execution to its end and return the result (never raises for a failed run)."""
+        """Run one execution to its end and return the result (never raises for a failed run).
+
+        `mock_config` (a MockConfigFile path or dict) with `test_case` replaces the Task states the
+        test case names by their mocked responses; `state_machines` (name or ARN -> StateMachine,
+        definition dict or file) are the machines states:startExecution may start.  A malformed mock
+        config or an unknown test case raises MockConfigError before anything runs.
+        """
         from .engine.execution import Execution, ExecutionConfig
         from .integrations.services import Services
 
         if input is None:
             input = {}
+        machine_name = state_machine_name or self.name
+        mocks = None
+        if mock_config is not None or test_case is not None:
+            mocks, machine_name = self._mocks(mock_config, test_case, machine_name)
         config = ExecutionConfig(
             account_id=account_id or "123456789012", region=region or "us-east-1",
-            state_machine_name=state_machine_name or self.name or "StateMachine",
+            state_machine_name=machine_name or "StateMachine",
             execution_name=execution_name, role_arn=role_arn,
             state_machine_type=state_machine_type or "STANDARD", express_execution_id=express_execution_id)
         if services is None:
-            services = Services(handlers=handlers)
+            services = Services(handlers=handlers, mocks=mocks, state_machines=state_machines)
+        elif handlers or mocks is not None or state_machines:
+            services = services.derive(handlers=handlers, mocks=mocks, state_machines=state_machines)
         execution = Execution(self.machine, input, config, services, clock=clock)
         outcome = execution.run()
         return ExecutionResult(
             status=outcome.status, output=outcome.output, error=outcome.error, cause=outcome.cause,
             execution_arn=execution.arn, duration=execution.end - execution.start,
             _history=execution.history, states=execution.states_visited)
+
+    def _mocks(self, mock_config, test_case, machine_name):
+        """(MockedTestCase, the state machine name it is filed under), checked before the run."""
+        from .integrations.mocks import MockConfig, MockConfigError, MockedTestCase, state_names
+
+        if mock_config is None or test_case is None:
+            raise MockConfigError("a mock config and a test case go together: give both")
+        config = MockConfig.load(mock_config)
+        if machine_name is None:
+            # An unnamed machine takes the name of the only one the file has this test case for.
+            machine_name = config.machine_for(test_case) or "StateMachine"
+        config.check_test_case(machine_name, test_case, state_names(self.definition))
+        return MockedTestCase(config, test_case), machine_name

@@ -1,4 +1,9 @@
-"""What a Task calls: resolving the Resource ARN and dispatching to the right integration."""
+"""What a Task calls: resolving the Resource ARN and dispatching to the right integration.
+
+Dispatch order for a Task: a mocked response (MockConfigFile test case) first; then by resource
+kind: a Lambda function (local handler, else boto3), an activity, an optimized integration
+(`arn:aws:states:::SERVICE:ACTION[.pattern]`) or an AWS SDK integration (`...:aws-sdk:...`).
+"""
 
 from __future__ import annotations
 
@@ -10,31 +15,207 @@ from email.utils import format_datetime
 from typing import Callable
 
 from ..engine.clock import current_clock
-from ..errors import DATA_LIMIT_EXCEEDED, RUNTIME, TIMEOUT, ASLError
-from . import local_lambda
+from ..errors import DATA_LIMIT_EXCEEDED, HEARTBEAT_TIMEOUT, RUNTIME, TIMEOUT, ASLError
+from . import callbacks, local_lambda
+from .resources import WAIT_FOR_TASK_TOKEN, ResourceError, parse_resource
 
 
 class Services:
-    """The integrations available to one execution (handlers now; AWS services and mocks later)."""
+    """The integrations available to executions: handlers, AWS clients, mocks, nested machines.
 
-    def __init__(self, handlers: dict[str, Callable] | None = None):
+    `endpoint_url` (or the ASL_AWS_ENDPOINT_URL variable) sends every AWS call to that endpoint.
+    """
+
+    def __init__(self, handlers: dict[str, Callable] | None = None, *, mocks=None, state_machines=None,
+                 endpoint_url: str | None = None):
+        from .aws import Clients
+        from .start_execution import StateMachines
+
         self.handlers = handlers or {}
+        self.mocks = mocks  # mocks.MockedTestCase or None
+        self.state_machines = state_machines if isinstance(state_machines, StateMachines) \
+            else StateMachines(state_machines)
+        self.aws = Clients(endpoint_url)
+        self.executions: dict = {}  # nested executions started by states:startExecution, by ARN
+        self.lock = threading.Lock()
+
+    def derive(self, handlers=None, mocks=None, state_machines=None) -> "Services":
+        """A copy sharing clients and executions, with these run options added."""
+        copy = object.__new__(Services)
+        copy.__dict__.update(self.__dict__)
+        if handlers:
+            copy.handlers = {**self.handlers, **handlers}
+        if mocks is not None:
+            copy.mocks = mocks
+        if state_machines:
+            from .start_execution import StateMachines
+            copy.state_machines = StateMachines()
+            copy.state_machines._by_key.update(self.state_machines._by_key)
+            for key, value in state_machines.items():
+                copy.state_machines.add(key, value)
+        return copy
 
     # ------------------------------------------------------------------ dispatch
+    def task_token(self, state) -> str | None:
+        """A fresh token when the Task waits for one (.waitForTaskToken)."""
+        try:
+            res = parse_resource(state.resource)
+        except ResourceError:
+            return None
+        return callbacks.new_token() if res.pattern == WAIT_FOR_TASK_TOKEN else None
+
     def invoke(self, frame, state, payload, timeout, heartbeat):
-        resource = state.resource
-        if resource.startswith("arn:") and ":lambda:" in resource and ":function:" in resource:
-            return self._lambda_function(frame, state, resource, payload, timeout)
-        if resource.startswith("arn:") and ":states:::lambda:invoke" in resource:
-            return self._lambda_invoke(frame, state, resource, payload, timeout)
-        raise ASLError(RUNTIME, f"The resource '{resource}' of state '{state.name}' is not supported by "
-                                f"asl-runtime: use a Lambda function ARN or arn:aws:states:::lambda:invoke "
-                                f"with a handler registered under the function's name.")
+        mocked = self.mocks.response_for(frame, state) if self.mocks is not None else None
+        try:
+            res = parse_resource(state.resource)
+        except ResourceError as exc:
+            raise ASLError(RUNTIME, f"The resource of state '{state.name}' cannot be run: {exc}.") from None
+        if res.kind == "lambda":
+            return self._lambda_function(frame, state, res, payload, timeout, mocked)
+        if res.kind == "activity":
+            return self._activity(frame, state, res, payload, timeout, heartbeat, mocked)
+        action = None if mocked is not None else self._action(state, res)
+        return self._service_task(frame, res, payload, timeout, heartbeat, action, mocked)
+
+    def _action(self, state, res):
+        """The callable(frame, res, parameters, timeout) serving an integration, or a clear error."""
+        from . import optimized
+
+        if res.kind == "sdk":
+            if res.pattern not in ("", WAIT_FOR_TASK_TOKEN):
+                raise self._unsupported(state, res, "AWS SDK integrations support request-response and "
+                                                    ".waitForTaskToken only")
+            return self._sdk_call
+        if res.pattern and res.pattern not in optimized.PATTERNS.get(res.service, ()):
+            raise self._unsupported(state, res, f"{res.service} does not support the .{res.pattern} pattern")
+        if (res.service, res.action) == ("lambda", "invoke"):
+            return self._lambda_invoke_call
+        if (res.service, res.action) == ("states", "startExecution"):
+            from .start_execution import start_execution
+            return lambda frame, res, params, timeout: start_execution(self, frame, res, params, timeout)
+        fn = optimized.ACTIONS.get((res.service, res.action))
+        if fn is None:
+            raise self._unsupported(state, res, "asl-runtime serves lambda:invoke, dynamodb:getItem/putItem/"
+                                                "updateItem/deleteItem, sqs:sendMessage, sns:publish, "
+                                                "events:putEvents, states:startExecution and aws-sdk:*; "
+                                                "mock other resources with a MockConfigFile")
+        return lambda frame, res, params, timeout: fn(self, frame, _parameters(res, params))
+
+    @staticmethod
+    def _unsupported(state, res, why: str) -> ASLError:
+        return ASLError(RUNTIME, f"The resource '{res.arn}' of state '{state.name}' is not supported: {why}.")
+
+    # ------------------------------------------------------------------ service tasks
+    def _service_task(self, frame, res, payload, timeout, heartbeat, action, mocked):
+        """Run an integration with AWS's Task events; the callback pattern waits on the token."""
+        labels = {"resourceType": res.resource_type, "resource": res.resource_label}
+        details = {**labels, "region": frame.execution.config.region, "parameters": payload}
+        if timeout:
+            details["timeoutInSeconds"] = timeout
+        if heartbeat:
+            details["heartbeatInSeconds"] = heartbeat
+        frame.event("TaskScheduled", "taskScheduledEventDetails", details)
+        frame.event("TaskStarted", "taskStartedEventDetails", labels)
+        try:
+            if mocked is not None:
+                result = mocked.deliver()
+            elif res.pattern == WAIT_FOR_TASK_TOKEN:
+                task = callbacks.open_task(frame.task_token, frame.clock, timeout, heartbeat)
+                try:
+                    submitted = action(frame, res, payload, timeout)
+                except BaseException:
+                    callbacks.close(task)
+                    raise
+                frame.event("TaskSubmitted", "taskSubmittedEventDetails", {**labels, "output": submitted})
+                result = callbacks.wait(task)
+            else:
+                result = action(frame, res, payload, timeout)
+            check_result_size(result, res.resource_type)
+        except ASLError as err:
+            if err.error != RUNTIME:
+                kind = "TimedOut" if err.error in (TIMEOUT, HEARTBEAT_TIMEOUT) else "Failed"
+                frame.event(f"Task{kind}", f"task{kind}EventDetails", {**labels, **_error_details(err)})
+            raise
+        frame.event("TaskSucceeded", "taskSucceededEventDetails", {**labels, "output": result})
+        return result
+
+    def _sdk_call(self, frame, res, params, timeout):
+        """arn:aws:states:::aws-sdk:SERVICE:ACTION through the boto3 method of that name."""
+        from . import aws
+
+        client = self.aws.client(aws.sdk_client_name(res.service), frame.execution.config.region)
+        method, operation = aws.sdk_operation(client, res.action)
+        if operation is None:
+            raise ASLError(RUNTIME, f"The AWS SDK service '{res.service}' has no action '{res.action}' "
+                                    f"(resource {res.arn}).")
+        request = aws.sdk_request(operation.input_shape, params if params is not None else {})
+        response = aws.call(client, method, request, lambda exc: aws.sdk_error(client, exc))
+        return aws.sdk_result(operation.output_shape, response)
+
+    # ------------------------------------------------------------------ activities
+    def _activity(self, frame, state, res, payload, timeout, heartbeat, mocked):
+        """An activity task: a worker takes it (get_activity_task, or a handler named after the
+        activity) and answers its token with send_task_success/failure/heartbeat."""
+        details = {"resource": res.arn, "input": payload}
+        if timeout:
+            details["timeoutInSeconds"] = timeout
+        if heartbeat:
+            details["heartbeatInSeconds"] = heartbeat
+        frame.event("ActivityScheduled", "activityScheduledEventDetails", details)
+        try:
+            if mocked is not None:
+                frame.event("ActivityStarted", "activityStartedEventDetails", {"workerName": "mock"})
+                result = mocked.deliver()
+            else:
+                result = self._run_activity(frame, res, payload, timeout, heartbeat)
+            check_result_size(result, res.name)
+        except ASLError as err:
+            kind = "TimedOut" if err.error in (TIMEOUT, HEARTBEAT_TIMEOUT) else "Failed"
+            frame.event(f"Activity{kind}", f"activity{kind}EventDetails", _error_details(err))
+            raise
+        frame.event("ActivitySucceeded", "activitySucceededEventDetails", {"output": result})
+        return result
+
+    def _run_activity(self, frame, res, payload, timeout, heartbeat):
+        token = callbacks.new_token()
+        worker = self.handlers.get(res.name) or self.handlers.get(res.arn)
+        task = callbacks.open_task(token, frame.clock, timeout, heartbeat,
+                                   activity_arn=None if worker else res.arn, input=payload)
+
+        def started(worker_name):
+            frame.event("ActivityStarted", "activityStartedEventDetails", {"workerName": worker_name})
+
+        if worker is not None:
+            started(res.name)
+            self._run_activity_worker(frame, worker, task, res, payload)
+            return callbacks.wait(task)
+        return callbacks.wait(task, on_started=started)
+
+    @staticmethod
+    def _run_activity_worker(frame, worker, task, res, payload):
+        """An in-process worker: its return value answers the token unless it answered itself."""
+        context = ActivityContext(task.token, res.arn)
+        event = json.loads(json.dumps(payload))
+        clock_token = current_clock.set(frame.clock)
+        try:
+            try:
+                value = worker(event, context)
+            except Exception as exc:  # noqa: BLE001 - a worker's failure fails the activity task
+                if task.outcome is None and not task.closed:
+                    callbacks.send_task_failure(task.token, type(exc).__name__, str(exc))
+                return
+            if task.outcome is None and not task.closed:
+                callbacks.send_task_success(task.token, value if not isinstance(value, (str, bytes))
+                                            else json.dumps(value))
+        finally:
+            current_clock.reset(clock_token)
 
     # ------------------------------------------------------------------ Lambda
     def _call_handler(self, frame, function, payload, timeout):
-        """Run the handler for `function` with Lambda's semantics and the Task's timeout.
+        """Run the function for `function` with Lambda's semantics and the Task's timeout.
 
+        A registered local handler runs in-process; otherwise the function is invoked through boto3
+        when AWS is emulated (moto running, or an endpoint URL configured).
         Returns (payload bytes, function error or None, request id); raises States.Timeout.
         """
         name, _qualifier = local_lambda.function_name_of(function)
@@ -43,6 +224,8 @@ class Services:
             f"arn:{config.partition}:lambda:{config.region}:{config.account_id}:function:{name}"
         handler = self.handlers.get(name)
         if handler is None:
+            if self.aws.emulated():
+                return self._invoke_remote(frame, function, payload)
             raise local_lambda.not_found(arn.split(":$LATEST")[0] if ":function:" in arn else arn)
         request_id = str(uuid.uuid4())
         event = json.loads(json.dumps(payload))  # the handler gets its own copy, as over the wire
@@ -81,62 +264,71 @@ class Services:
         body, function_error = outcome["value"]
         return body, function_error, request_id
 
-    def _lambda_function(self, frame, state, resource, payload, timeout):
+    def _invoke_remote(self, frame, function, payload):
+        """Invoke a function that has no local handler through boto3 (moto in tests)."""
+        from . import aws
+
+        parts = function.split(":")
+        region = parts[3] if function.startswith("arn:") and len(parts) > 3 and parts[3] else \
+            frame.execution.config.region
+        client = self.aws.client("lambda", region)
+        response = aws.call(client, "invoke", {"FunctionName": function, "Payload": json.dumps(payload).encode()},
+                            lambda exc: aws.optimized_error("lambda", client, exc))
+        body = response["Payload"].read() if hasattr(response.get("Payload"), "read") else \
+            (response.get("Payload") or b"")
+        request_id = response.get("ResponseMetadata", {}).get("RequestId") or str(uuid.uuid4())
+        return body, response.get("FunctionError"), request_id
+
+    def _lambda_function(self, frame, state, res, payload, timeout, mocked=None):
         """A bare Lambda ARN: the result is the function's payload itself."""
+        resource = res.arn
         details = {"resource": resource, "input": payload}
         if timeout:
             details["timeoutInSeconds"] = timeout
         frame.event("LambdaFunctionScheduled", "lambdaFunctionScheduledEventDetails", details)
         frame.event("LambdaFunctionStarted")
         try:
-            body, function_error, _ = self._call_handler(frame, resource, payload, timeout)
+            if mocked is not None:
+                result = mocked.deliver()
+                check_result_size(result, resource)
+            else:
+                body, function_error, _ = self._call_handler(frame, resource, payload, timeout)
+                if function_error:
+                    raise _function_error(body, compact=False)
+                result = local_lambda.decode_payload(body)
+                check_result_size(result, resource)
         except ASLError as err:
             kind = "TimedOut" if err.error == TIMEOUT else "Failed"
             frame.event(f"LambdaFunction{kind}", f"lambdaFunction{kind}EventDetails", _error_details(err))
             raise
-        if function_error:
-            err = _function_error(body, compact=False)
-            frame.event("LambdaFunctionFailed", "lambdaFunctionFailedEventDetails", _error_details(err))
-            raise err
-        result = local_lambda.decode_payload(body)
-        check_result_size(result, resource)
         frame.event("LambdaFunctionSucceeded", "lambdaFunctionSucceededEventDetails", {"output": result})
         return result
 
-    def _lambda_invoke(self, frame, state, resource, payload, timeout):
+    def _lambda_invoke_call(self, frame, res, payload, timeout):
         """arn:aws:states:::lambda:invoke: the result is Lambda's Invoke response."""
-        region = frame.execution.config.region
-        details = {"resourceType": "lambda", "resource": "invoke", "region": region, "parameters": payload}
-        if timeout:
-            details["timeoutInSeconds"] = timeout
-        frame.event("TaskScheduled", "taskScheduledEventDetails", details)
-        frame.event("TaskStarted", "taskStartedEventDetails", {"resourceType": "lambda", "resource": "invoke"})
         if not isinstance(payload, dict) or "FunctionName" not in payload:
-            err = ASLError("States.Runtime", "The field 'FunctionName' is required by lambda:invoke")
-            raise err
-        try:
-            body, function_error, request_id = self._call_handler(
-                frame, str(payload["FunctionName"]), invoke_event(payload.get("Payload")), timeout)
-        except ASLError as err:
-            kind = "TimedOut" if err.error == TIMEOUT else "Failed"
-            frame.event(f"Task{kind}", f"task{kind}EventDetails",
-                        {"resourceType": "lambda", "resource": "invoke", **_error_details(err)})
-            raise
+            raise ASLError(RUNTIME, "The field 'FunctionName' is required by lambda:invoke")
+        body, function_error, request_id = self._call_handler(
+            frame, str(payload["FunctionName"]), invoke_event(payload.get("Payload")), timeout)
         if function_error:
-            err = _function_error(body)
-            frame.event("TaskFailed", "taskFailedEventDetails",
-                        {"resourceType": "lambda", "resource": "invoke", **_error_details(err)})
-            raise err
-        result = invoke_response(body, request_id, log_tail=payload.get("LogType") == "Tail")
-        try:
-            check_result_size(result, "lambda")
-        except ASLError as err:
-            frame.event("TaskFailed", "taskFailedEventDetails",
-                        {"resourceType": "lambda", "resource": "invoke", **_error_details(err)})
-            raise
-        frame.event("TaskSucceeded", "taskSucceededEventDetails",
-                    {"resourceType": "lambda", "resource": "invoke", "output": result})
-        return result
+            raise _function_error(body)
+        return invoke_response(body, request_id, log_tail=payload.get("LogType") == "Tail")
+
+
+class ActivityContext:
+    """What an in-process activity worker receives besides the input: its task token."""
+
+    def __init__(self, task_token: str, activity_arn: str):
+        self.task_token = task_token
+        self.activity_arn = activity_arn
+
+
+def _parameters(res, params):
+    if params is None:
+        return {}
+    if not isinstance(params, dict):
+        raise ASLError(RUNTIME, f"The parameters of {res.service}:{res.action} must be a JSON object")
+    return params
 
 
 def check_result_size(result, label: str) -> None:

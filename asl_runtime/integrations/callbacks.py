@@ -1,0 +1,264 @@
+"""Task tokens: the callback pattern (.waitForTaskToken) and activities, answered by send_task_*.
+
+A Task that waits on a token opens a `PendingTask`; `send_task_success`, `send_task_failure` and
+`send_task_heartbeat` answer it from a handler, a test or another thread.  Under the virtual clock
+the answer is judged against the time it carries (the Task's clock when it was sent), and a token
+nothing in-process has answered skips ahead to its heartbeat or timeout; under the real clock the
+Task waits on a condition variable.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import secrets
+import threading
+import time
+from typing import Any
+
+from ..errors import HEARTBEAT_TIMEOUT, TIMEOUT, ASLError
+
+#: A Task without TimeoutSeconds may run this long (AWS's documented default).
+DEFAULT_TASK_TIMEOUT = 99_999_999
+MAX_TOKEN_LENGTH = 2048  # the AWS API's limit on taskToken
+
+
+class TaskTokenError(Exception):
+    """A send_task_* call AWS would refuse; the subclass is named like the AWS API error."""
+
+
+class InvalidToken(TaskTokenError):
+    pass
+
+
+class TaskDoesNotExist(TaskTokenError):
+    pass
+
+
+class TaskTimedOut(TaskTokenError):
+    """The task is closed: it timed out, or was already answered."""
+
+
+class InvalidOutput(TaskTokenError):
+    pass
+
+
+class PendingTask:
+    """One Task waiting on its token."""
+
+    __slots__ = ("token", "clock", "started", "timeout", "heartbeat", "beats", "outcome", "answered_at",
+                 "closed", "activity_arn", "input", "worker")
+
+    def __init__(self, token, clock, timeout, heartbeat, activity_arn=None, input=None):
+        self.token = token
+        self.clock = clock
+        self.started = clock.now
+        self.timeout = timeout if timeout else DEFAULT_TASK_TIMEOUT
+        self.heartbeat = heartbeat or None
+        self.beats: list[float] = []
+        self.outcome = None  # ("success", value) | ("failure", error, cause)
+        self.answered_at = None
+        self.closed = False
+        self.activity_arn = activity_arn
+        self.input = input
+        self.worker = None  # name of the activity worker that took it
+
+
+_cond = threading.Condition()
+_tasks: dict[str, PendingTask] = {}
+_activity_queues: dict[str, list[PendingTask]] = {}
+_pollers: dict[str, int] = {}
+
+
+def new_token() -> str:
+    """An opaque token, shaped like AWS's (long, URL-safe base64)."""
+    return "AQB" + secrets.token_urlsafe(96)
+
+
+def open_task(token: str, clock, timeout=None, heartbeat=None, activity_arn=None, input=None) -> PendingTask:
+    task = PendingTask(token, clock, timeout, heartbeat, activity_arn, input)
+    with _cond:
+        _tasks[token] = task
+        if activity_arn is not None:
+            _activity_queues.setdefault(activity_arn, []).append(task)
+            _cond.notify_all()
+    return task
+
+
+def close(task: PendingTask) -> None:
+    with _cond:
+        _close(task)
+
+
+def _close(task: PendingTask) -> None:
+    task.closed = True
+    _tasks.pop(task.token, None)
+    queue = _activity_queues.get(task.activity_arn)
+    if queue and task in queue:
+        queue.remove(task)
+    _cond.notify_all()
+
+
+# --------------------------------------------------------------------------- the public API
+def send_task_success(token: str, output: Any) -> None:
+    """Complete the Task waiting on `token`; `output` is JSON text (a dict or list is encoded)."""
+    value = _decode_output(output)
+    with _cond:
+        task = _open(token)
+        task.outcome = ("success", value)
+        task.answered_at = task.clock.now
+        _cond.notify_all()
+
+
+def send_task_failure(token: str, error: str | None = None, cause: str | None = None) -> None:
+    """Fail the Task waiting on `token` with the given error name and cause."""
+    with _cond:
+        task = _open(token)
+        task.outcome = ("failure", error, cause)
+        task.answered_at = task.clock.now
+        _cond.notify_all()
+
+
+def send_task_heartbeat(token: str) -> None:
+    """Tell the Task waiting on `token` that its worker is still alive (resets HeartbeatSeconds)."""
+    with _cond:
+        task = _open(token)
+        task.beats.append(task.clock.now)
+        _cond.notify_all()
+
+
+def get_activity_task(activity_arn: str, worker_name: str | None = None, timeout: float = 60.0):
+    """(token, input) of a task scheduled on the activity, or None after `timeout` real seconds.
+
+    Like GetActivityTask it long-polls; the input is the decoded JSON value.
+    """
+    end = time.monotonic() + timeout
+    with _cond:
+        while True:
+            queue = _activity_queues.get(activity_arn)
+            if queue:
+                task = queue.pop(0)
+                task.worker = worker_name or "asl-runtime-worker"
+                _cond.notify_all()
+                return task.token, json.loads(json.dumps(task.input))
+            remaining = end - time.monotonic()
+            if remaining <= 0:
+                return None
+            _pollers[activity_arn] = _pollers.get(activity_arn, 0) + 1
+            try:
+                _cond.wait(remaining)
+            finally:
+                _pollers[activity_arn] -= 1
+
+
+def _open(token) -> PendingTask:
+    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
+        raise InvalidToken(f"Invalid Token: '{token}'")
+    task = _tasks.get(token)
+    if task is None:
+        raise TaskDoesNotExist(f"Task Does Not Exist: '{token}'")
+    if task.closed or task.outcome is not None:
+        raise TaskTimedOut(f"Task Timed Out: '{token}'")
+    return task
+
+
+def _decode_output(output):
+    if isinstance(output, (bytes, bytearray)):
+        output = output.decode("utf-8")
+    if isinstance(output, str):
+        try:
+            return json.loads(output)
+        except ValueError as exc:
+            raise InvalidOutput(f"Invalid Output: the output is not valid JSON ({exc})") from None
+    try:
+        return json.loads(json.dumps(output))
+    except (TypeError, ValueError) as exc:
+        raise InvalidOutput(f"Invalid Output: {exc}") from None
+
+
+# --------------------------------------------------------------------------- waiting
+def wait(task: PendingTask, on_started=None):
+    """The Task's result once its token is answered; raises the timeout or the sent failure.
+
+    `on_started(worker)` runs (on the execution's thread) when an activity worker takes the task.
+    """
+    if task.clock.virtual:
+        return _wait_virtual(task, on_started)
+    return _wait_real(task, on_started)
+
+
+def _wait_virtual(task, on_started):
+    with _cond:
+        # A worker thread polling this activity will take it and answer: that is in-process work.
+        while task.outcome is None and (task.worker is not None or _pollers.get(task.activity_arn, 0) > 0
+                                        and task in _activity_queues.get(task.activity_arn, ())):
+            _cond.wait()
+        worker = task.worker
+    if worker is not None and on_started is not None:
+        on_started(worker)
+    fail_at, error = _first_deadline(task, task.answered_at if task.outcome is not None else math.inf)
+    if task.outcome is not None and task.answered_at <= fail_at:
+        close(task)
+        return _deliver(task.outcome)
+    close(task)
+    clock = task.clock
+    if clock.now < fail_at:
+        clock.sleep(fail_at - clock.now)  # may end the whole execution (its TimeoutSeconds)
+    else:
+        clock.now = fail_at  # the handler ran past the deadline: the Task ended there
+    raise ASLError(error, "")
+
+
+def _first_deadline(task, end: float) -> tuple[float, str]:
+    """When the Task times out if its token is answered at `end`, and with which error."""
+    deadline = task.started + task.timeout
+    if task.heartbeat:
+        last = task.started
+        for beat in sorted(task.beats) + [end]:
+            if beat - last > task.heartbeat:
+                beat_deadline = last + task.heartbeat
+                if beat_deadline < deadline:
+                    return beat_deadline, HEARTBEAT_TIMEOUT
+                break
+            last = max(last, beat)
+    return deadline, TIMEOUT
+
+
+def _wait_real(task, on_started):
+    announced = False
+    with _cond:
+        while task.outcome is None:
+            if task.worker is not None and not announced and on_started is not None:
+                announced = True
+                worker = task.worker
+                _cond.release()
+                try:
+                    on_started(worker)
+                finally:
+                    _cond.acquire()
+                continue
+            now = time.time()
+            deadline = task.started + task.timeout
+            error = TIMEOUT
+            if task.heartbeat:
+                beat_deadline = max([task.started] + task.beats) + task.heartbeat
+                if beat_deadline < deadline:
+                    deadline, error = beat_deadline, HEARTBEAT_TIMEOUT
+            if now >= deadline:
+                _close(task)
+                raise ASLError(error, "")
+            limit = deadline - now
+            if task.clock.deadline is not None:
+                if now >= task.clock.deadline:
+                    _close(task)
+                    task.clock.check()
+                limit = min(limit, max(0.0, task.clock.deadline - now))
+            _cond.wait(limit)
+        _close(task)
+        return _deliver(task.outcome)
+
+
+def _deliver(outcome):
+    if outcome[0] == "success":
+        return outcome[1]
+    raise ASLError(outcome[1], outcome[2])

@@ -1,0 +1,209 @@
+"""Mocked service responses from a MockConfigFile (the format Step Functions Local introduced).
+
+    {"StateMachines": {NAME: {"TestCases": {CASE: {STATE: RESPONSE}}}},
+     "MockedResponses": {RESPONSE: {"0": {"Return": VALUE}, "1-2": {"Throw": {"Error": E, "Cause": C}}}}}
+
+A mocked Task state returns or throws its next response instead of calling anything; the keys
+count the state's invocations (retries and loop iterations included) from 0.  States the test
+case does not name run normally.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import RUNTIME, ASLError
+
+_INDEX = re.compile(r"^(\d+)(?:-(\d+))?$")
+
+
+class MockConfigError(ValueError):
+    """A MockConfigFile that cannot be used: malformed, or lacking the test case asked for."""
+
+
+@dataclass(frozen=True)
+class MockedResponse:
+    """One entry of a response: invocations first..last return `value` or throw (error, cause)."""
+
+    first: int
+    last: int
+    kind: str  # "Return" | "Throw"
+    value: Any = None
+    error: str | None = None
+    cause: str | None = None
+
+    def deliver(self):
+        if self.kind == "Throw":
+            raise ASLError(self.error, self.cause)
+        return json.loads(json.dumps(self.value))  # each invocation gets its own copy
+
+
+class MockConfig:
+    """A checked MockConfigFile."""
+
+    def __init__(self, document: Any, source: str = "mock config"):
+        self.source = source
+        self.machines: dict[str, dict[str, dict[str, str]]] = {}
+        self.responses: dict[str, tuple[MockedResponse, ...]] = {}
+        self._check(document)
+
+    @classmethod
+    def load(cls, source) -> "MockConfig":
+        """From a MockConfig, a dict, or the path of a JSON file."""
+        if isinstance(source, MockConfig):
+            return source
+        if isinstance(source, dict):
+            return cls(source)
+        if isinstance(source, (str, os.PathLike)):
+            path = os.fspath(source)
+            try:
+                with open(path, encoding="utf-8") as fh:
+                    text = fh.read()
+            except OSError as exc:
+                raise MockConfigError(f"cannot read mock config {path}: {exc.strerror or exc}") from None
+            try:
+                document = json.loads(text)
+            except ValueError as exc:
+                raise MockConfigError(f"mock config {path} is not valid JSON: {exc}") from None
+            return cls(document, path)
+        raise MockConfigError(f"a mock config is a file path or a dict, not {type(source).__name__}")
+
+    # ------------------------------------------------------------------ checking
+    def _fail(self, where: str, message: str):
+        raise MockConfigError(f"{self.source}: {where}: {message}")
+
+    def _check(self, doc) -> None:
+        if not isinstance(doc, dict):
+            self._fail("/", "must be a JSON object with StateMachines and MockedResponses")
+        unknown = set(doc) - {"StateMachines", "MockedResponses"}
+        if unknown:
+            self._fail("/", f"unknown field(s) {', '.join(sorted(unknown))}; expected StateMachines and "
+                            f"MockedResponses")
+        responses = doc.get("MockedResponses", {})
+        if not isinstance(responses, dict):
+            self._fail("/MockedResponses", "must be an object of named responses")
+        for name, response in responses.items():
+            self.responses[name] = self._response(f"/MockedResponses/{name}", response)
+        machines = doc.get("StateMachines")
+        if not isinstance(machines, dict):
+            self._fail("/StateMachines", "must be an object keyed by state machine name")
+        for machine, body in machines.items():
+            where = f"/StateMachines/{machine}"
+            if not isinstance(body, dict) or not isinstance(body.get("TestCases"), dict):
+                self._fail(where, "must be an object with a TestCases object")
+            cases = {}
+            for case, states in body["TestCases"].items():
+                if not isinstance(states, dict):
+                    self._fail(f"{where}/TestCases/{case}", "must map state names to response names")
+                for state, response in states.items():
+                    if not isinstance(response, str):
+                        self._fail(f"{where}/TestCases/{case}/{state}", "must be the name of a mocked response")
+                    if response not in self.responses:
+                        self._fail(f"{where}/TestCases/{case}/{state}",
+                                   f"names the response '{response}', which MockedResponses does not define")
+                cases[case] = dict(states)
+            self.machines[machine] = cases
+
+    def _response(self, where: str, response) -> tuple[MockedResponse, ...]:
+        if not isinstance(response, dict) or not response:
+            self._fail(where, 'must be an object of invocation keys ("0", "1-2") to Return or Throw')
+        entries = []
+        for key, entry in response.items():
+            match = _INDEX.match(key)
+            if not match:
+                self._fail(f"{where}/{key}", 'an invocation key is a number or a range such as "1-2"')
+            first = int(match.group(1))
+            last = int(match.group(2)) if match.group(2) is not None else first
+            if last < first:
+                self._fail(f"{where}/{key}", "the range ends before it starts")
+            if not isinstance(entry, dict) or len(entry) != 1 or next(iter(entry)) not in ("Return", "Throw"):
+                self._fail(f"{where}/{key}", "must be an object with exactly one of Return or Throw")
+            if "Return" in entry:
+                entries.append(MockedResponse(first, last, "Return", value=entry["Return"]))
+                continue
+            thrown = entry["Throw"]
+            if not isinstance(thrown, dict) or not isinstance(thrown.get("Error"), str) or \
+                    not isinstance(thrown.get("Cause", ""), str) or set(thrown) - {"Error", "Cause"}:
+                self._fail(f"{where}/{key}/Throw", "must be {\"Error\": string, \"Cause\": string}")
+            entries.append(MockedResponse(first, last, "Throw", error=thrown["Error"], cause=thrown.get("Cause")))
+        entries.sort(key=lambda e: e.first)
+        for before, after in zip(entries, entries[1:]):
+            if after.first <= before.last:
+                self._fail(where, f"invocation {after.first} has more than one response")
+        return tuple(entries)
+
+    # ------------------------------------------------------------------ lookup
+    def machine_for(self, test_case: str) -> str | None:
+        """The only state machine with this test case, when the run names none."""
+        names = [m for m, cases in self.machines.items() if test_case in cases]
+        return names[0] if len(names) == 1 else None
+
+    def check_test_case(self, machine: str, test_case: str, state_names=None) -> None:
+        """Raise MockConfigError unless `machine` has `test_case` (and it names only real states)."""
+        if machine not in self.machines:
+            known = ", ".join(sorted(self.machines)) or "none"
+            raise MockConfigError(f"{self.source}: no state machine named '{machine}' in StateMachines "
+                                  f"(it has: {known}); name the run's state machine with "
+                                  f"state_machine_name= or --state-machine-name")
+        cases = self.machines[machine]
+        if test_case not in cases:
+            known = ", ".join(sorted(cases)) or "none"
+            raise MockConfigError(f"{self.source}: state machine '{machine}' has no test case '{test_case}' "
+                                  f"(it has: {known})")
+        if state_names is not None:
+            missing = sorted(set(cases[test_case]) - set(state_names))
+            if missing:
+                raise MockConfigError(f"{self.source}: test case '{test_case}' mocks state(s) "
+                                      f"{', '.join(repr(s) for s in missing)}, which the state machine "
+                                      f"does not have")
+
+
+class MockedTestCase:
+    """One test case in use: which states are mocked, and how often each has been invoked."""
+
+    def __init__(self, config: MockConfig, test_case: str):
+        self.config = config
+        self.test_case = test_case
+        self._counts: dict[tuple[str, str], int] = {}
+        self._lock = threading.Lock()
+
+    def response_for(self, frame, state) -> MockedResponse | None:
+        """The response for this invocation of a mocked state; None when the state is not mocked."""
+        execution = frame.execution
+        machine = execution.config.state_machine_name
+        states = self.config.machines.get(machine, {}).get(self.test_case)
+        if not states or state.name not in states:
+            return None
+        with self._lock:
+            key = (execution.arn, state.name)
+            index = self._counts.get(key, 0)
+            self._counts[key] = index + 1
+        name = states[state.name]
+        for entry in self.config.responses[name]:
+            if entry.first <= index <= entry.last:
+                return entry
+        raise ASLError(RUNTIME, f"The mocked response '{name}' for state '{state.name}' (test case "
+                                f"'{self.test_case}') has no entry for invocation {index}; add a key "
+                                f"\"{index}\" or a range that covers it")
+
+
+def state_names(definition: dict) -> set[str]:
+    """Every state name in a definition, nested branches and item processors included."""
+    names = set()
+    stack = [definition]
+    while stack:
+        scope = stack.pop()
+        for name, sdef in (scope.get("States") or {}).items():
+            names.add(name)
+            if not isinstance(sdef, dict):
+                continue
+            stack.extend(b for b in sdef.get("Branches", ()) if isinstance(b, dict))
+            for key in ("ItemProcessor", "Iterator"):
+                if isinstance(sdef.get(key), dict):
+                    stack.append(sdef[key])
+    return names

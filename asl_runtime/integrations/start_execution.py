@@ -1,0 +1,153 @@
+"""states:startExecution: running another state machine known to the runtime, in-process.
+
+Request-response returns as soon as the child starts (ExecutionArn, StartDate); `.sync` waits and
+returns DescribeExecution with Input/Output as JSON text; `.sync:2` the same with them as JSON.
+A child that does not succeed fails the Task with States.TaskFailed, the description as cause.
+Under the virtual clock the child runs on its own clock from the parent's present, and `.sync`
+moves the parent forward by the child's duration.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import uuid
+
+from ..errors import RUNTIME, TASK_FAILED, TIMEOUT, ASLError
+from . import aws
+from .resources import SYNC, SYNC2
+
+
+class StateMachines:
+    """The machines a Task may start, by name and by ARN."""
+
+    def __init__(self, machines=None):
+        self._by_key: dict[str, tuple[str, object]] = {}
+        for key, value in (machines or {}).items():
+            self.add(key, value)
+
+    def add(self, key: str, value) -> None:
+        """Register a StateMachine, a definition dict, or a definition file path under a name or ARN."""
+        from ..api import StateMachine
+        name = _name_of(key)
+        if isinstance(value, StateMachine):
+            machine = value
+        elif isinstance(value, dict):
+            machine = StateMachine.from_json(value, name=name)
+        elif isinstance(value, (str, os.PathLike)):
+            machine = StateMachine.from_file(value, name=name)
+        else:
+            raise TypeError(f"state machine '{key}' must be a StateMachine, a definition dict or a file path")
+        self._by_key[key] = (name, machine)
+        self._by_key.setdefault(name, (name, machine))
+
+    def resolve(self, arn: str):
+        """(name, StateMachine) for a StateMachineArn (or bare name), or None."""
+        return self._by_key.get(arn) or self._by_key.get(_name_of(arn))
+
+    def __bool__(self):
+        return bool(self._by_key)
+
+
+def _name_of(key: str) -> str:
+    parts = str(key).split(":")
+    if len(parts) >= 7 and parts[0] == "arn" and parts[5] == "stateMachine":
+        return parts[6]
+    return str(key)
+
+
+def _child_input(params):
+    value = params.get("Input")
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise _refused("InvalidExecutionInput", f"Invalid State Machine Execution Input: '{value}'") from None
+    return json.loads(json.dumps(value))
+
+
+def _refused(code: str, message: str) -> ASLError:
+    return ASLError(f"StepFunctions.{code}Exception",
+                    f"{message} (Service: AWSStepFunctions; Status Code: 400; Error Code: {code}; "
+                    f"Request ID: {uuid.uuid4()}; Proxy: null)")
+
+
+def start_execution(services, frame, res, params, timeout):
+    """The Task's result for states:startExecution in the resource's integration pattern."""
+    from ..api import ExecutionResult
+    from ..engine.execution import Execution, ExecutionConfig
+
+    if not isinstance(params, dict) or "StateMachineArn" not in params:
+        raise ASLError(RUNTIME, "The field 'StateMachineArn' is required by states:startExecution")
+    parent = frame.execution.config
+    arn = str(params["StateMachineArn"])
+    found = services.state_machines.resolve(arn)
+    if found is None:
+        raise _refused("StateMachineDoesNotExist", f"State Machine Does Not Exist: '{arn}'")
+    name, machine = found
+    child_input = _child_input(params)
+    config = ExecutionConfig(account_id=parent.account_id, region=parent.region, state_machine_name=name,
+                             execution_name=params.get("Name") or str(uuid.uuid4()), role_arn=parent.role_arn,
+                             partition=parent.partition)
+    execution = Execution(machine.machine, child_input, config, services,
+                          clock="virtual" if frame.clock.virtual else "real", start=frame.clock.now)
+    with services.lock:
+        if execution.arn in services.executions:
+            raise _refused("ExecutionAlreadyExists", f"Execution Already Exists: '{execution.arn}'")
+        services.executions[execution.arn] = None  # running
+
+    def run():
+        outcome = execution.run()
+        services.executions[execution.arn] = ExecutionResult(
+            status=outcome.status, output=outcome.output, error=outcome.error, cause=outcome.cause,
+            execution_arn=execution.arn, duration=execution.end - execution.start,
+            _history=execution.history, states=execution.states_visited)
+        return outcome
+
+    started = aws.with_http_metadata("states", {"ExecutionArn": execution.arn,
+                                                "StartDate": aws.epoch_millis(execution.start)})
+    if res.pattern not in (SYNC, SYNC2):
+        if frame.clock.virtual:
+            run()  # on its own clock: the parent does not wait for it
+        else:
+            threading.Thread(target=run, name=f"asl-{execution.arn}", daemon=True).start()
+        return started
+
+    frame.event("TaskSubmitted", "taskSubmittedEventDetails",
+                {"resourceType": res.service, "resource": res.resource_label, "output": started})
+    outcome = run()
+    duration = execution.end - execution.start
+    if frame.clock.virtual:
+        if timeout and duration > timeout:
+            frame.clock.sleep(timeout)
+            raise ASLError(TIMEOUT, "")
+        frame.clock.sleep(duration)
+    elif timeout and duration > timeout:
+        raise ASLError(TIMEOUT, "")
+    description = describe(execution, child_input, outcome, parsed=res.pattern == SYNC2)
+    if outcome.status != "SUCCEEDED":
+        raise ASLError(TASK_FAILED, json.dumps(description, separators=(",", ":"), ensure_ascii=False))
+    return description
+
+
+def describe(execution, child_input, outcome, parsed: bool) -> dict:
+    """DescribeExecution as .sync returns it (PascalCase; Input/Output as JSON text unless .sync:2)."""
+    def text(value):
+        return value if parsed else json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+    out = {"ExecutionArn": execution.arn, "Input": text(child_input), "InputDetails": {"Included": True},
+           "Name": execution.config.execution_name, "StartDate": aws.epoch_millis(execution.start),
+           "StateMachineArn": execution.config.state_machine_arn, "Status": outcome.status,
+           "StopDate": aws.epoch_millis(execution.end)}
+    if outcome.status == "SUCCEEDED":
+        out["Output"] = text(outcome.output)
+        out["OutputDetails"] = {"Included": True}
+    else:
+        if outcome.error is not None:
+            out["Error"] = outcome.error
+        if outcome.cause is not None:
+            out["Cause"] = outcome.cause
+    return dict(sorted(out.items()))
