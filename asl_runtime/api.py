@@ -110,6 +110,6 @@ class StateMachine:
         config = MockConfig.load(mock_config)
         if machine_name is None:
             # An unnamed machine takes the name of the only one the file has this test case for.
-            machine_name = config.machine_for(test_case) or "StateMachine"
+            machine_name = config.machine_for(test_case)
         config.check_test_case(machine_name, test_case, state_names(self.definition))
         return MockedTestCase(config, test_case), machine_name

@@ -76,10 +76,16 @@ def _env_default(var):
 @click.option("--role-arn", default=_env_default("ASL_ROLE_ARN"), help="[env ASL_ROLE_ARN]")
 @click.option("--type", "sm_type", type=click.Choice(["STANDARD", "EXPRESS"], case_sensitive=False),
               default=_env_default("ASL_STATE_MACHINE_TYPE"), help="[env ASL_STATE_MACHINE_TYPE]")
+@click.option("--mock-config", type=click.Path(dir_okay=False),
+              help="MockConfigFile (JSON) with mocked Task responses; use with --test-case")
+@click.option("--test-case", help="the test case of --mock-config to run (looked up under the state machine name)")
+@click.option("--state-machine", "state_machine_files", multiple=True, metavar="NAME=FILE",
+              help="a state machine that states:startExecution may start, by name or ARN (repeatable)")
 def run(file, input_text, input_file, handlers_files, fmt, history, clock, name, state_machine_name,
-        account_id, region, role_arn, sm_type):
+        account_id, region, role_arn, sm_type, mock_config, test_case, state_machine_files):
     """Run one execution of a state machine and report how it ended."""
     from asl_runtime.api import StateMachine
+    from asl_runtime.integrations.mocks import MockConfigError
 
     if input_text is not None and input_file is not None:
         _fail_usage("give either --input or --input-file, not both")
@@ -92,11 +98,18 @@ def run(file, input_text, input_file, handlers_files, fmt, history, clock, name,
         _fail_usage(f"{file} is not a valid state machine definition:\n{lines}")
     execution_input = _read_input(input_text, input_file)
     handlers = _load_handlers(handlers_files)
-    result = machine.run(
-        execution_input, handlers=handlers, clock=clock, execution_name=name,
-        state_machine_name=state_machine_name, account_id=account_id, region=region, role_arn=role_arn,
-        state_machine_type=(sm_type or "STANDARD").upper(),
-        express_execution_id=os.environ.get("ASL_EXPRESS_EXECUTION_ID") or None)
+    nested = _load_state_machines(state_machine_files)
+    if (mock_config is None) != (test_case is None):
+        _fail_usage("--mock-config and --test-case go together: give both")
+    try:
+        result = machine.run(
+            execution_input, handlers=handlers, clock=clock, execution_name=name,
+            state_machine_name=state_machine_name, account_id=account_id, region=region, role_arn=role_arn,
+            state_machine_type=(sm_type or "STANDARD").upper(),
+            express_execution_id=os.environ.get("ASL_EXPRESS_EXECUTION_ID") or None,
+            mock_config=mock_config, test_case=test_case, state_machines=nested)
+    except MockConfigError as exc:
+        _fail_usage(str(exc))
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(history=history), ensure_ascii=False))
     else:
@@ -145,6 +158,26 @@ def _load_handlers(paths):
         else:
             handlers.update(loaded)
     return handlers
+
+
+def _load_state_machines(specs):
+    """--state-machine NAME=FILE options as {name: StateMachine}; any problem is a usage error."""
+    from asl_runtime.api import StateMachine
+
+    machines = {}
+    for spec in specs:
+        key, sep, path = spec.partition("=")
+        if not sep or not key or not path:
+            _fail_usage(f"--state-machine takes NAME=FILE (a name or state machine ARN, '=', a definition "
+                        f"file), not '{spec}'")
+        try:
+            machines[key] = StateMachine.from_file(path, name=key.split(":")[6] if key.count(":") >= 6 else key)
+        except OSError as exc:
+            _fail_usage(f"cannot read {path} (--state-machine {key}): {exc.strerror or exc}")
+        except DefinitionError as exc:
+            lines = "\n".join(f"  {p.path or '/'}: {p.message}" for p in exc.errors)
+            _fail_usage(f"{path} (--state-machine {key}) is not a valid state machine definition:\n{lines}")
+    return machines
 
 
 def entry():

@@ -138,10 +138,18 @@ class MockConfig:
         return tuple(entries)
 
     # ------------------------------------------------------------------ lookup
-    def machine_for(self, test_case: str) -> str | None:
-        """The only state machine with this test case, when the run names none."""
-        names = [m for m, cases in self.machines.items() if test_case in cases]
-        return names[0] if len(names) == 1 else None
+    def machine_for(self, test_case: str) -> str:
+        """The only state machine with this test case, for a run that names none."""
+        names = sorted(m for m, cases in self.machines.items() if test_case in cases)
+        if len(names) == 1:
+            return names[0]
+        if names:
+            raise MockConfigError(f"{self.source}: state machines {', '.join(names)} all have a test case "
+                                  f"'{test_case}'; name the run's state machine with state_machine_name= "
+                                  f"or --state-machine-name")
+        known = sorted({c for cases in self.machines.values() for c in cases})
+        raise MockConfigError(f"{self.source}: no state machine has a test case '{test_case}' "
+                              f"(test cases: {', '.join(known) or 'none'})")
 
     def check_test_case(self, machine: str, test_case: str, state_names=None) -> None:
         """Raise MockConfigError unless `machine` has `test_case` (and it names only real states)."""
