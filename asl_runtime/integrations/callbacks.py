@@ -66,6 +66,8 @@ class PendingTask:
 
 _cond = threading.Condition()
 _tasks: dict[str, PendingTask] = {}
+_closed: dict[str, None] = {}  # recently closed tokens (insertion-ordered), so late answers say so
+_CLOSED_KEPT = 10_000
 _activity_queues: dict[str, list[PendingTask]] = {}
 _pollers: dict[str, int] = {}
 
@@ -92,7 +94,10 @@ def close(task: PendingTask) -> None:
 
 def _close(task: PendingTask) -> None:
     task.closed = True
-    _tasks.pop(task.token, None)
+    if _tasks.pop(task.token, None) is not None:
+        _closed[task.token] = None
+        if len(_closed) > _CLOSED_KEPT:
+            del _closed[next(iter(_closed))]
     queue = _activity_queues.get(task.activity_arn)
     if queue and task in queue:
         queue.remove(task)
@@ -155,6 +160,8 @@ def _open(token) -> PendingTask:
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
         raise InvalidToken(f"Invalid Token: '{token}'")
     task = _tasks.get(token)
+    if task is None and token in _closed:
+        raise TaskTimedOut(f"Task Timed Out: '{token}'")
     if task is None:
         raise TaskDoesNotExist(f"Task Does Not Exist: '{token}'")
     if task.closed or task.outcome is not None:
@@ -255,7 +262,10 @@ def _wait_real(task, on_started):
                 limit = min(limit, max(0.0, task.clock.deadline - now))
             _cond.wait(limit)
         _close(task)
-        return _deliver(task.outcome)
+        worker = task.worker if not announced else None
+    if worker is not None and on_started is not None:
+        on_started(worker)  # the worker answered before this thread saw it take the task
+    return _deliver(task.outcome)
 
 
 def _deliver(outcome):

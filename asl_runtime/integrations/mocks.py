@@ -54,11 +54,9 @@ class MockConfig:
 
     @classmethod
     def load(cls, source) -> "MockConfig":
-        """From a MockConfig, a dict, or the path of a JSON file."""
+        """From a MockConfig, the path of a JSON file, or the parsed document (a dict)."""
         if isinstance(source, MockConfig):
             return source
-        if isinstance(source, dict):
-            return cls(source)
         if isinstance(source, (str, os.PathLike)):
             path = os.fspath(source)
             try:
@@ -71,7 +69,7 @@ class MockConfig:
             except ValueError as exc:
                 raise MockConfigError(f"mock config {path} is not valid JSON: {exc}") from None
             return cls(document, path)
-        raise MockConfigError(f"a mock config is a file path or a dict, not {type(source).__name__}")
+        return cls(source)
 
     # ------------------------------------------------------------------ checking
     def _fail(self, where: str, message: str):
