@@ -47,6 +47,13 @@ def _module(name: str, path: Path):
 
 def runner():
     """The corpus's own runner module (its judge() is how the project is scored)."""
+    import functools
+
+    import jsonpath_ng.ext
+
+    # The judge parses the same few normalisation paths for every case; parsing is the slow part.
+    if not hasattr(jsonpath_ng.ext.parse, "cache_info"):
+        jsonpath_ng.ext.parse = functools.lru_cache(maxsize=None)(jsonpath_ng.ext.parse)
     sys.path.insert(0, str(CORPUS))
     return _module("run", CORPUS / "run.py")
 
