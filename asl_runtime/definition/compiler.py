@@ -147,9 +147,23 @@ def _fail_field(sdef, key):
         value = sdef[key]
         return lambda frame, raw: value
     if key + "Path" in sdef:
-        path = compile_path(sdef[key + "Path"])
+        from ..query.intrinsics import compile_intrinsic, is_intrinsic
+        text = sdef[key + "Path"]
+        if is_intrinsic(text):  # AWS allows a string-valued intrinsic here, e.g. States.Format
+            call = compile_intrinsic(text)
+            return lambda frame, raw: _fail_intrinsic(call, text, raw, frame)
+        path = compile_path(text)
         return lambda frame, raw: _fail_path(path, key + "Path", raw, frame)
     return lambda frame, raw: None
+
+
+def _fail_intrinsic(call, text, raw, frame):
+    from ..errors import RUNTIME, PathNotFound, StateRuntimeError
+    try:
+        return call(raw, frame.context(), frame.variables)
+    except PathNotFound as exc:
+        raise StateRuntimeError(
+            RUNTIME, f"The JSONPath '{exc.path}' could not be found in the input '{jp.to_json(raw)}'") from None
 
 
 def _fail_path(path, field, raw, frame):
