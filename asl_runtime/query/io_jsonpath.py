@@ -12,6 +12,7 @@ from ..errors import (PARAMETER_PATH_FAILURE, RESULT_PATH_MATCH_FAILURE, RUNTIME
                       PathNotFound, StateRuntimeError)
 from .jsonpath import compile_path, evaluate, set_at
 from .template import TemplateFieldError, compile_template
+from .variables import check_assigned
 
 _ABSENT = object()
 
@@ -128,11 +129,12 @@ def build_catch_finish(catcher_def: dict):
 
 
 def build_assign(assign_def):
-    """JSONPath `Assign`: a template evaluated against the state's result (see engine)."""
+    """JSONPath `Assign`: `$` is the state's result before ResultSelector (a Pass's Result or
+    effective input, a Choice's or Wait's input, a Catcher's error output)."""
     run = template_runner(assign_def)
 
     def assign(frame, raw, result):
-        return run(frame, result)
+        return check_assigned(frame.state.name, run(frame, result), frame.variables)
     return assign
 
 

@@ -18,17 +18,20 @@ from ..history import History
 def run_map(frame, state, raw):
     effective = state.prepare(frame, raw)
     if state.jsonata:
-        from ...definition.jsonata_compiler import map_items
-        items = map_items(frame, state, raw)
+        from ...definition import jsonata_compiler as ja
+        items = ja.map_items(frame, state, raw)
+        max_concurrency, tolerated_count, tolerated_pct = ja.map_limits(frame, state, raw)
+        batcher = ja.batcher_spec(frame, state, raw) if state.item_batcher is not None else None
     else:
         items = effective if state.items is None else select_path(state.items, effective, frame)
         if not isinstance(items, list):
             raise StateRuntimeError(RUNTIME, f"Map state input must be an array but was: {to_json(items)}")
-    max_concurrency = _integer(frame, state, effective, "MaxConcurrency", state.max_concurrency)
-    tolerated_count = _integer(frame, state, effective, "ToleratedFailureCount", state.tolerated_count)
-    tolerated_pct = _percentage(frame, state, effective, state.tolerated_percentage)
-    if state.item_batcher is not None:
-        items = _batches(frame, state, effective, items)
+        max_concurrency = _integer(frame, state, effective, "MaxConcurrency", state.max_concurrency)
+        tolerated_count = _integer(frame, state, effective, "ToleratedFailureCount", state.tolerated_count)
+        tolerated_pct = _percentage(frame, state, effective, state.tolerated_percentage)
+        batcher = state.item_batcher
+    if batcher is not None:
+        items = _batches(frame, batcher, effective, items)
 
     frame.event("MapStateStarted", "mapStateStartedEventDetails", {"length": len(items)})
     if state.distributed:
@@ -69,6 +72,7 @@ def _iterate(frame, state, effective, items, max_concurrency, tolerated_count, t
         child = frame.child()
         clocks.append(child.clock)
         if distributed:
+            child.variables = {}  # a child workflow of its own: outer variables are out of reach
             child.history = History(25_000 if frame.execution.config.state_machine_type == "STANDARD" else None)
             child.last_event = 0
         else:
@@ -138,9 +142,8 @@ def _number_from_text(value, kind):
     return value
 
 
-def _batches(frame, state, effective, items):
+def _batches(frame, spec, effective, items):
     """ItemBatcher: group items into {"Items": [...], "BatchInput": ...} objects."""
-    spec = state.item_batcher
     size = spec.get("MaxItemsPerBatch")
     if size is None and "MaxItemsPerBatchPath" in spec:
         from ...query.jsonpath import compile_path

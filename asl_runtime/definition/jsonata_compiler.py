@@ -1,0 +1,388 @@
+"""The fields of JSONata states compiled into closures: the JSONata counterpart of io_jsonpath.
+
+Every `{% %}` string is parsed here, once, when the machine is loaded.  At run time a field
+builds `$states` (`input`, `context` only if some expression of the state reads it, `result` or
+`errorOutput` where AWS offers them) and evaluates against the variables as they were when the
+state was entered: the engine merges a state's assignments only after the state has finished.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import NO_CHOICE_MATCHED, QUERY_EVALUATION_ERROR, ASLError, StateRuntimeError
+from ..query.io_jsonpath import to_json
+from ..query.jsonata import compile_expression, compile_template, is_jsonata_string, json_type
+from ..query.timestamps import parse_timestamp
+from ..query.variables import check_assigned
+from .model import Catcher, ChoiceRule
+
+# `$states` followed by anything but `.input`, `.result` or `.errorOutput` may read the context.
+_CONTEXT_READ = re.compile(r"\$states\b(?!\s*\.\s*(?:input|result|errorOutput)\b)")
+
+
+# --------------------------------------------------------------------------- evaluation
+def _reads_context(value) -> bool:
+    """Whether any expression inside `value` may read `$states.context` (conservative)."""
+    if isinstance(value, str):
+        return is_jsonata_string(value) and _CONTEXT_READ.search(value) is not None
+    if isinstance(value, dict):
+        return any(_reads_context(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_reads_context(v) for v in value)
+    return False
+
+
+def _now_ms(frame) -> int:
+    """`$now()` and `$millis()` see the execution's clock, simulated or real."""
+    return int(frame.clock.now * 1000)
+
+
+def _located(err: ASLError) -> ASLError:
+    """The adapter's errors as StateRuntimeError, so the engine prefixes the state and event id."""
+    if type(err) is ASLError:
+        return StateRuntimeError(err.error, err.cause)
+    return err
+
+
+class _Field:
+    """One JSONata-capable field: a constant, a whole `{% %}` expression, or a template."""
+
+    __slots__ = ("name", "expression", "template", "context")
+
+    def __init__(self, value, name: str):
+        self.name = name
+        self.context = _reads_context(value)
+        if is_jsonata_string(value):
+            self.expression = compile_expression(value, name)
+            self.template = None
+        else:
+            self.expression = None
+            self.template = compile_template(value, name)
+
+    @property
+    def constant(self):
+        """The value when it holds no expression, else None."""
+        if self.template is not None and self.template.is_constant:
+            return self.template.source
+        return None
+
+    @property
+    def is_constant(self) -> bool:
+        return self.template is not None and self.template.is_constant
+
+    def value(self, frame, states: dict):
+        """The field's value; undefined and evaluation errors fail as AWS words them."""
+        try:
+            if self.expression is not None:
+                return self.expression.evaluate_defined(states, frame.variables, _now_ms(frame))
+            return self.template.evaluate(states, frame.variables, _now_ms(frame))
+        except ASLError as err:
+            raise _located(err) from None
+
+    def type_error(self, expected: str, value) -> StateRuntimeError:
+        if self.expression is not None:
+            return _located(self.expression.type_error(expected, value))
+        return StateRuntimeError(
+            QUERY_EVALUATION_ERROR, f"The value of the field '{self.name}' has an unexpected type. "
+                                    f"Expected '{expected}', but was '{json_type(value)}' for value: "
+                                    f"{to_json(value)}")
+
+
+def _field(sdef: dict, key: str, name: str | None = None) -> _Field | None:
+    return _Field(sdef[key], name or key) if key in sdef else None
+
+
+def _states(frame, raw, context: bool) -> dict:
+    return {"input": raw, "context": frame.context()} if context else {"input": raw}
+
+
+# --------------------------------------------------------------------------- input and output
+def compile_io(state, sdef: dict) -> None:
+    """prepare/finish/assign and the Catchers of a JSONata state."""
+    t = state.type
+    arguments = _field(sdef, "Arguments") if t in ("Task", "Parallel") else None
+    output = _field(sdef, "Output") if t != "Fail" else None
+    assign = _field(sdef, "Assign")
+    with_result = t in ("Task", "Parallel", "Map")
+    state.prepare = _identity_prepare if arguments is None else _prepare(arguments)
+    state.finish = None if t == "Fail" else (
+        _identity_finish if output is None else _finish(output, with_result))
+    state.assign = None if assign is None else _assign(assign, with_result)
+    catchers = []
+    for c in sdef.get("Catch", ()):
+        c_output = _field(c, "Output")
+        c_assign = _field(c, "Assign")
+        catchers.append(Catcher(
+            error_equals=tuple(c["ErrorEquals"]), next=c["Next"],
+            finish=_identity_finish if c_output is None else _catch_finish(c_output),
+            assign=None if c_assign is None else _catch_assign(c_assign)))
+    state.catchers = tuple(catchers)
+
+
+def _identity_prepare(frame, raw):
+    return raw
+
+
+def _identity_finish(frame, raw, result):
+    return result
+
+
+def _prepare(arguments: _Field):
+    if arguments.is_constant:
+        constant = arguments.constant
+        return lambda frame, raw: constant
+    context = arguments.context
+
+    def prepare(frame, raw):
+        return arguments.value(frame, _states(frame, raw, context))
+    return prepare
+
+
+def _with_result(frame, raw, result, with_result: bool, context: bool) -> dict:
+    states = _states(frame, raw, context)
+    if with_result:
+        states["result"] = result
+    return states
+
+
+def _finish(output: _Field, with_result: bool):
+    if output.is_constant:
+        constant = output.constant
+        return lambda frame, raw, result: constant
+    context = output.context
+
+    def finish(frame, raw, result):
+        return output.value(frame, _with_result(frame, raw, result, with_result, context))
+    return finish
+
+
+def _assign(assign: _Field, with_result: bool):
+    context = assign.context
+
+    def run(frame, raw, result):
+        values = assign.value(frame, _with_result(frame, raw, result, with_result, context))
+        return check_assigned(frame.state.name, values, frame.variables)
+    return run
+
+
+def _catch_finish(output: _Field):
+    context = output.context
+
+    def finish(frame, raw, error_output):
+        states = _states(frame, raw, context)
+        states["errorOutput"] = error_output
+        return output.value(frame, states)
+    return finish
+
+
+def _catch_assign(assign: _Field):
+    context = assign.context
+
+    def run(frame, raw, error_output):
+        states = _states(frame, raw, context)
+        states["errorOutput"] = error_output
+        return check_assigned(frame.state.name, assign.value(frame, states), frame.variables)
+    return run
+
+
+def catch_output(frame, state, raw, error_output, catcher):
+    """A Catcher's Output (default: the error output) and Assign, both over `$states.errorOutput`."""
+    output = catcher.finish(frame, raw, error_output)
+    assigned = catcher.assign(frame, raw, error_output) if catcher.assign is not None else None
+    return output, catcher.next, assigned
+
+
+# --------------------------------------------------------------------------- numbers
+def number_field(sdef: dict, key: str):
+    """TimeoutSeconds/HeartbeatSeconds: callable(frame, raw) -> positive integer, or None."""
+    if key not in sdef:
+        return None
+    value = sdef[key]
+    if not is_jsonata_string(value):
+        return lambda frame, raw: value
+    field = _Field(value, key)
+
+    def seconds(frame, raw):
+        result = field.value(frame, _states(frame, raw, field.context))
+        return _positive_integer(field, key, result)
+    return seconds
+
+
+def _positive_integer(field: _Field, key: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise field.type_error("number", value)
+    if value <= 0 or value != int(value):
+        raise StateRuntimeError(QUERY_EVALUATION_ERROR,
+                                f"The {key} field must be a positive integer, but was: {to_json(value)}")
+    return int(value)
+
+
+# --------------------------------------------------------------------------- Choice
+def choice_rule(rule: dict, index: int) -> ChoiceRule:
+    """A JSONata choice rule: its Condition, and the Output and Assign it applies when it matches."""
+    condition = rule["Condition"]
+    if is_jsonata_string(condition):
+        predicate = _Field(condition, "Condition")
+    else:
+        predicate = condition  # a literal boolean
+    output = _field(rule, "Output")
+    assign = _field(rule, "Assign")
+    return ChoiceRule(
+        predicate, rule["Next"],
+        finish=None if output is None else _finish(output, False),
+        assign=None if assign is None else _assign(assign, False))
+
+
+def run_choice_jsonata(frame, state, raw):
+    """The first rule whose Condition is true wins; Default takes the state-level Output/Assign."""
+    states = None
+    for rule in state.choices:
+        predicate = rule.predicate
+        if isinstance(predicate, _Field):
+            if states is None or (predicate.context and "context" not in states):
+                states = _states(frame, raw, predicate.context)
+            matched = predicate.value(frame, states)
+            if not isinstance(matched, bool):
+                raise predicate.type_error("boolean", matched)
+        else:
+            matched = predicate is True
+        if matched:
+            assigned = rule.assign(frame, raw, raw) if rule.assign is not None else None
+            output = rule.finish(frame, raw, raw) if rule.finish is not None else raw
+            return output, rule.next, assigned
+    if state.default is None:
+        raise ASLError(NO_CHOICE_MATCHED, "No Matches!")
+    assigned = state.assign(frame, raw, raw) if state.assign is not None else None
+    return state.finish(frame, raw, raw), state.default, assigned
+
+
+# --------------------------------------------------------------------------- Wait and Fail
+def wait_fields(sdef: dict):
+    """(kind, value(frame, raw)): Seconds or Timestamp, literal or expression."""
+    for kind in ("Seconds", "Timestamp"):
+        if kind not in sdef:
+            continue
+        value = sdef[kind]
+        if not is_jsonata_string(value):
+            literal = parse_timestamp(value) if kind == "Timestamp" else value
+            return kind, (lambda frame, raw, v=literal: v)
+        field = _Field(value, kind)
+        return kind, (lambda frame, raw, f=field: f.value(frame, _states(frame, raw, f.context)))
+    raise ValueError("Wait state without Seconds or Timestamp")
+
+
+def fail_fields(sdef: dict):
+    """(error(frame, raw), cause(frame, raw)): literal strings or expressions returning strings."""
+    return _fail_field(sdef, "Error"), _fail_field(sdef, "Cause")
+
+
+def _fail_field(sdef: dict, key: str):
+    if key not in sdef:
+        return lambda frame, raw: None
+    value = sdef[key]
+    if not is_jsonata_string(value):
+        return lambda frame, raw: value
+    field = _Field(value, key)
+
+    def text(frame, raw):
+        result = field.value(frame, _states(frame, raw, field.context))
+        if not isinstance(result, str):
+            raise field.type_error("string", result)
+        return result
+    return text
+
+
+# --------------------------------------------------------------------------- Map
+def map_fields(state, sdef: dict) -> None:
+    """Items, ItemSelector, MaxConcurrency and the tolerated failure thresholds of a JSONata Map."""
+    state.items = _field(sdef, "Items")
+    selector = _field(sdef, "ItemSelector")
+    state.item_selector = None if selector is None else _item_selector(selector)
+    state.max_concurrency = _map_number(sdef, "MaxConcurrency", 0)
+    state.tolerated_count = _map_number(sdef, "ToleratedFailureCount", None)
+    state.tolerated_percentage = _map_number(sdef, "ToleratedFailurePercentage", None)
+    batcher = sdef.get("ItemBatcher")
+    if isinstance(batcher, dict):
+        state.item_batcher = {key: _Field(value, f"ItemBatcher/{key}") for key, value in batcher.items()}
+
+
+def _item_selector(selector: _Field):
+    if selector.is_constant:
+        constant = selector.constant
+        return lambda frame, raw: constant
+
+    def select(frame, raw):
+        # The context carries Map.Item.Index and Map.Item.Value of the current iteration.
+        return selector.value(frame, {"input": raw, "context": frame.context()})
+    return select
+
+
+def _map_number(sdef: dict, key: str, default):
+    return _Field(sdef[key], key) if key in sdef else default
+
+
+def map_items(frame, state, raw) -> list:
+    """The array a JSONata Map iterates: `Items`, or the state input itself."""
+    items = state.items
+    if items is None:
+        if not isinstance(raw, list):
+            raise StateRuntimeError(QUERY_EVALUATION_ERROR,
+                                    f"Map state input must be an array but was: {to_json(raw)}")
+        return raw
+    value = items.value(frame, _states(frame, raw, items.context))
+    if not isinstance(value, list):
+        raise items.type_error("array", value)
+    return value
+
+
+def map_limits(frame, state, raw):
+    """(MaxConcurrency, ToleratedFailureCount, ToleratedFailurePercentage) for this run."""
+    return (_map_integer(frame, raw, state.max_concurrency, "MaxConcurrency"),
+            _map_integer(frame, raw, state.tolerated_count, "ToleratedFailureCount"),
+            _map_percentage(frame, raw, state.tolerated_percentage))
+
+
+def _number(frame, raw, spec):
+    if not isinstance(spec, _Field):
+        return spec
+    if spec.is_constant:
+        return spec.constant
+    value = spec.value(frame, _states(frame, raw, spec.context))
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise spec.type_error("number", value)
+    return value
+
+
+def _map_integer(frame, raw, spec, key):
+    value = _number(frame, raw, spec)
+    if value is None:
+        return None
+    if value < 0 or value != int(value):
+        raise StateRuntimeError(QUERY_EVALUATION_ERROR,
+                                f"The {key} field must be a non-negative integer, but was: {to_json(value)}")
+    return int(value)
+
+
+def _map_percentage(frame, raw, spec):
+    value = _number(frame, raw, spec)
+    if value is None:
+        return None
+    if not 0 <= value <= 100:
+        raise StateRuntimeError(QUERY_EVALUATION_ERROR,
+                                f"The ToleratedFailurePercentage field must be between 0 and 100, but was: "
+                                f"{to_json(value)}")
+    return value
+
+
+def batcher_spec(frame, state, raw) -> dict:
+    """ItemBatcher with its expressions evaluated: the same shape a JSONPath Map's batcher has."""
+    spec = {}
+    for key, field in state.item_batcher.items():
+        spec[key] = field.constant if field.is_constant else field.value(
+            frame, _states(frame, raw, field.context))
+    return spec
+
+
+__all__ = ["compile_io", "number_field", "choice_rule", "run_choice_jsonata", "wait_fields",
+           "fail_fields", "map_fields", "map_items", "map_limits", "batcher_spec", "catch_output"]
