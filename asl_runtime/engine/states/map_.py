@@ -6,6 +6,7 @@ item as a child execution with its own history, as AWS does, so only MapRun even
 
 from __future__ import annotations
 
+import heapq
 import math
 
 from ...errors import (EXCEED_TOLERATED_FAILURE_THRESHOLD, QUERY_EVALUATION_ERROR, RUNTIME, ASLError,
@@ -63,6 +64,8 @@ def _iterate(frame, state, effective, items, max_concurrency, tolerated_count, t
     results = []
     failures = 0
     total = len(items)
+    # Under the virtual clock, MaxConcurrency is a schedule: an item starts when a slot frees.
+    slots = [] if max_concurrency and frame.clock.virtual else None  # end times of busy slots
     for index, item in enumerate(items):
         if selector is not None:
             frame.set_map_item(index, item)
@@ -70,6 +73,8 @@ def _iterate(frame, state, effective, items, max_concurrency, tolerated_count, t
         else:
             value = item
         child = frame.child()
+        if slots is not None and len(slots) >= max_concurrency:
+            child.clock.now = heapq.heappop(slots)
         clocks.append(child.clock)
         if distributed:
             child.variables = {}  # a child workflow of its own: outer variables are out of reach
@@ -80,6 +85,8 @@ def _iterate(frame, state, effective, items, max_concurrency, tolerated_count, t
         try:
             results.append(run_scope(child, processor, value))
         except ASLError as err:
+            if slots is not None:
+                heapq.heappush(slots, child.clock.now)
             failures += 1
             if not distributed:
                 child.last_event = len(frame.history)
@@ -95,6 +102,8 @@ def _iterate(frame, state, effective, items, max_concurrency, tolerated_count, t
                                "The specified tolerated failure threshold was exceeded") from err
             results.append({"Error": err.error, "Cause": err.cause} if err.cause is not None else {"Error": err.error})
             continue
+        if slots is not None:
+            heapq.heappush(slots, child.clock.now)
         if not distributed:
             child.event("MapIterationSucceeded", "mapIterationSucceededEventDetails", {"index": index, "name": name})
             frame.last_event = child.last_event
