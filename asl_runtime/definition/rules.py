@@ -25,7 +25,7 @@ TERMINAL_TYPES = frozenset({"Choice", "Succeed", "Fail"})
 
 #: Fields that only mean something in a JSONPath state, and those only in a JSONata state.
 JSONPATH_ONLY = (
-    "InputPath", "Parameters", "ResultSelector", "ResultPath", "OutputPath", "ItemsPath",
+    "InputPath", "Parameters", "Result", "ResultSelector", "ResultPath", "OutputPath", "ItemsPath",
     "TimeoutSecondsPath", "HeartbeatSecondsPath", "SecondsPath", "TimestampPath", "ErrorPath",
     "CausePath", "MaxConcurrencyPath", "ToleratedFailureCountPath", "ToleratedFailurePercentagePath",
 )
@@ -418,34 +418,60 @@ def _wrong_language(site: Site, parts: tuple, language: str) -> Problem:
                                          f"in {site.title}, which uses {other}.")
 
 
+#: Fields of a JSONata state (and of its Catchers and choice rules) that are never evaluated.
+_NOT_EVALUATED = frozenset({"Type", "Comment", "QueryLanguage", "Next", "End", "Default", "Resource",
+                            "Retry", "ErrorEquals", "ItemProcessor", "Iterator", "Branches", "Result",
+                            "Label"})
+
+
 def jsonata_expressions_parse(site: Site):
-    """In a JSONata state every "{% ... %}" string must be an expression that parses."""
+    """In a JSONata state every "{% ... %}" string compiles as Step Functions would compile it:
+    it parses, avoids $eval and bare top-level field references, and an opening "{%" is closed."""
     if site.language != JSONATA:
         return
-    for field, value in site.state.items():
-        if field in ("ItemProcessor", "Iterator", "Branches", "Result"):
-            continue  # inner scopes are checked as their own states; Result is literal data
-        for parts, text in _strings(value, (field,)):
-            if is_jsonata_expression(text):
-                error = jsonata_syntax_error(text[2:-2])
-                if error:
-                    yield Problem(site.pointer(*parts), f"The JSONata expression in {parts[-1]} "
-                                                        f"does not parse: {error}.")
+    for parts, text in _evaluated_strings(site.state, ()):
+        if text.startswith("{%"):
+            error = jsonata_problem(text, "/".join(str(p) for p in _field_path(parts)))
+            if error:
+                yield Problem(site.pointer(*parts), f"{site.title}: {error}")
+
+
+def _evaluated_strings(value, parts: tuple):
+    """(pointer parts, text) for the strings of a state that JSONata evaluates."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in _NOT_EVALUATED and (not parts or (len(parts) == 2 and isinstance(parts[1], int)
+                                                        and parts[0] in ("Catch", "Choices"))):
+                continue
+            yield from _evaluated_strings(item, (*parts, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _evaluated_strings(item, (*parts, i))
+    elif isinstance(value, str):
+        yield parts, value
+
+
+def _field_path(parts: tuple) -> tuple:
+    """How AWS names a field in its messages: `Output/a`, a choice rule's plain `Condition`."""
+    if len(parts) >= 2 and parts[0] in ("Catch", "Choices") and isinstance(parts[1], int):
+        return parts[2:]
+    return parts
 
 
 @lru_cache(maxsize=1024)
-def jsonata_syntax_error(expression: str) -> str | None:
-    """None when `expression` parses, else the parser's complaint."""
+def jsonata_problem(text: str, field: str) -> str | None:
+    """None when the `{% %}` string `text` compiles for `field`, else why it does not."""
     try:
-        import jsonata  # imported here: only JSONata states need it
+        from ..query.jsonata import JSONataSyntaxError, compile_template
     except ImportError:
         return None
     try:
-        jsonata.Jsonata(expression)
+        compile_template(text, field)
+    except JSONataSyntaxError as exc:
+        message = str(exc)
+        return message if message.endswith(".") else message + "."
     except RecursionError:
-        return "it is nested too deeply"
-    except Exception as exc:
-        return str(exc).rstrip(".") or type(exc).__name__
+        return f"The JSONata expression specified for the field '{field}' is nested too deeply."
     return None
 
 
@@ -624,18 +650,6 @@ def _get(value, parts: tuple):
         else:
             return None
     return value
-
-
-def _strings(value, parts: tuple):
-    """(pointer parts, text) for every string inside `value`."""
-    if isinstance(value, str):
-        yield parts, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _strings(item, (*parts, key))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield from _strings(item, (*parts, i))
 
 
 # --------------------------------------------------------------------------- the tables
