@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from email.utils import format_datetime
 from typing import Callable
 
-from ..engine.clock import current_clock
+from ..engine.clock import ExecutionTimedOut, current_clock
 from ..errors import DATA_LIMIT_EXCEEDED, HEARTBEAT_TIMEOUT, RUNTIME, TIMEOUT, ASLError
 from . import callbacks, local_lambda
 from .resources import WAIT_FOR_TASK_TOKEN, ResourceError, parse_resource
@@ -243,9 +243,12 @@ class Services:
                 body, function_error = local_lambda.invoke_handler(handler, event, context)
             finally:
                 current_clock.reset(token)
-            if deadline is not None and clock.now > deadline:
+            if deadline is not None and clock.now > deadline and (clock.deadline is None or deadline <= clock.deadline):
                 clock.now = deadline
                 raise ASLError(TIMEOUT, "")
+            if clock.deadline is not None and clock.now > clock.deadline:
+                clock.now = clock.deadline  # the machine's TimeoutSeconds passed while the handler ran
+                raise ExecutionTimedOut()
             return body, function_error, request_id
         outcome = {}
 
