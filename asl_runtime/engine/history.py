@@ -32,12 +32,11 @@ class History:
     def _add(self, type_: str, previous: int, timestamp: float, details_key: str | None = None,
              details: dict | None = None) -> int:
         events = self.events
-        events.append((type_, previous, timestamp, details_key, details))
-        event_id = len(events)
-        # Keep one slot for the ExecutionFailed event itself.
-        if self.limit is not None and event_id >= self.limit:
+        # Keep the last slot for the ExecutionFailed event itself, so a history never exceeds the limit.
+        if self.limit is not None and len(events) + 1 >= self.limit:
             raise ASLError(RUNTIME, f"The execution reached the maximum number of history events ({self.limit}).")
-        return event_id
+        events.append((type_, previous, timestamp, details_key, details))
+        return len(events)
 
     def _add_locked(self, type_: str, previous: int, timestamp: float, details_key: str | None = None,
                     details: dict | None = None) -> int:
