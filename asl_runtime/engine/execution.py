@@ -94,6 +94,7 @@ class Execution:
         frame = Frame(self, self.clock, {}, 0)
         frame.event("ExecutionStarted", "executionStartedEventDetails",
                     {"input": self.input, "roleArn": self.config.role_arn})
+        frame.last_event = 0  # AWS records the first state's entered event with previousEventId 0
         try:
             output = run_scope(frame, self.machine, self.input)
         except ExecutionTimedOut:
@@ -123,7 +124,8 @@ class Frame:
     """A running scope: its clock, variables and the last history event it recorded."""
 
     __slots__ = ("execution", "clock", "variables", "last_event", "state", "entered_event",
-                 "entered_time", "retry_count", "_context", "map_item", "task_token", "history")
+                 "entered_time", "retry_count", "_context", "map_item", "task_token", "history",
+                 "failed_event")
 
     def __init__(self, execution: Execution, clock, variables: dict, last_event: int):
         self.execution = execution
@@ -138,6 +140,7 @@ class Frame:
         self._context = None
         self.map_item = None
         self.task_token = None
+        self.failed_event = None  # MapStateFailed / ParallelStateFailed, recorded unless retried
 
     def child(self, clock=None) -> "Frame":
         """A nested scope (branch or iteration): reads outer variables, its writes stay inside."""
@@ -211,7 +214,11 @@ def run_state(frame: Frame, state, raw, action):
                 err.cause = (f"An error occurred while executing the state '{state.name}' "
                              f"(entered at the event id #{frame.entered_event}). {err.cause}")
                 err.located = True
+            failed_event = frame.failed_event
+            frame.failed_event = None
             if not state.retriers and not state.catchers:
+                if failed_event is not None:
+                    frame.event(failed_event)
                 _visited(frame, state, "FAILED")
                 raise
             retrier_index = find_retrier(state.retriers, err.error)
@@ -225,6 +232,8 @@ def run_state(frame: Frame, state, raw, action):
                     frame.retry_count += 1
                     frame._context = None
                     continue
+            if failed_event is not None:  # AWS records it only when the state gives up
+                frame.event(failed_event)
             catcher = find_catcher(state.catchers, err.error)
             if catcher is None:
                 _visited(frame, state, "FAILED")

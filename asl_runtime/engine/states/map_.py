@@ -28,28 +28,30 @@ def run_map(frame, state, raw):
         if not isinstance(items, list):
             raise StateRuntimeError(RUNTIME, f"Map state input must be an array but was: {to_json(items)}")
         max_concurrency = _integer(frame, state, effective, "MaxConcurrency", state.max_concurrency)
-        tolerated_count = _integer(frame, state, effective, "ToleratedFailureCount", state.tolerated_count)
-        tolerated_pct = _percentage(frame, state, effective, state.tolerated_percentage)
         batcher = state.item_batcher
     if batcher is not None:
         items = _batches(frame, batcher, effective, items)
 
     frame.event("MapStateStarted", "mapStateStartedEventDetails", {"length": len(items)})
+    if not state.jsonata:  # AWS reads the tolerated-failure fields after recording MapStateStarted
+        tolerated_count = _integer(frame, state, effective, "ToleratedFailureCount", state.tolerated_count)
+        tolerated_pct = _percentage(frame, state, effective, state.tolerated_percentage)
     if state.distributed:
         frame.event("MapRunStarted", "mapRunStartedEventDetails",
                     {"mapRunArn": f"{frame.execution.arn.replace(':execution:', ':mapRun:')}/{state.name}"})
     try:
         results = _iterate(frame, state, effective, items, max_concurrency, tolerated_count, tolerated_pct)
     except ASLError:
-        frame.last_event = len(frame.history)
         if state.distributed:
             frame.event("MapRunFailed")
-        frame.event("MapStateFailed")
+        frame.failed_event = "MapStateFailed"  # recorded by run_state unless a Retrier takes the error
         raise
     frame.last_event = len(frame.history)
     if state.distributed:
         frame.event("MapRunSucceeded")
+    before = frame.last_event
     frame.event("MapStateSucceeded")
+    frame.last_event = before  # AWS links MapStateExited to the event before MapStateSucceeded
     output = state.finish(frame, raw, results)
     assigned = state.assign(frame, raw, results) if state.assign is not None else None
     return output, None, assigned
@@ -89,9 +91,10 @@ def _iterate(frame, state, effective, items, max_concurrency, tolerated_count, t
                 heapq.heappush(slots, child.clock.now)
             failures += 1
             if not distributed:
-                child.last_event = len(frame.history)
+                # MapIterationFailed and what follows it (MapStateFailed, or a retry's MapStateStarted)
+                # share their predecessor, as AWS records them.
+                child.last_event = frame.last_event = len(frame.history)
                 child.event("MapIterationFailed", "mapIterationFailedEventDetails", {"index": index, "name": name})
-            frame.last_event = child.last_event if not distributed else frame.last_event
             if tolerated_count is None and tolerated_pct is None:
                 frame.clock.join(clocks)
                 raise
@@ -105,8 +108,8 @@ def _iterate(frame, state, effective, items, max_concurrency, tolerated_count, t
         if slots is not None:
             heapq.heappush(slots, child.clock.now)
         if not distributed:
+            frame.last_event = child.last_event  # the next MapIterationStarted links past MapIterationSucceeded
             child.event("MapIterationSucceeded", "mapIterationSucceededEventDetails", {"index": index, "name": name})
-            frame.last_event = child.last_event
     frame.set_map_item(None, None)
     frame.map_item = None
     frame.clock.join(clocks)
