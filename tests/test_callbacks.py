@@ -212,3 +212,51 @@ def test_activity_polled_with_get_activity_task_from_another_thread():
 
 def test_get_activity_task_returns_none_when_nothing_is_scheduled():
     assert get_activity_task(ACTIVITY + "-idle", timeout=0.01) is None
+
+
+# --------------------------------------------------------------------------- a token sent through SQS
+def queue_callback_machine(url):
+    return StateMachine.from_json({"StartAt": "Ask", "States": {
+        "Ask": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                "Parameters": {"QueueUrl": url, "MessageBody": {"token.$": "$$.Task.Token", "orderId.$": "$.id"}},
+                "TimeoutSeconds": 30, "End": True}}})
+
+
+@pytest.fixture
+def sqs_queue():
+    boto3 = pytest.importorskip("boto3")
+    moto = pytest.importorskip("moto")
+    with moto.mock_aws():
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        yield sqs, sqs.create_queue(QueueName="approvals")["QueueUrl"]
+
+
+def test_a_consumer_thread_answers_the_token_it_read_from_sqs(sqs_queue):
+    import json
+    sqs, url = sqs_queue
+
+    def consumer():
+        for _ in range(100):
+            messages = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages", [])
+            if messages:
+                body = json.loads(messages[0]["Body"])
+                send_task_success(body["token"], {"approved": body["orderId"]})
+                return
+            threading.Event().wait(0.02)
+
+    thread = threading.Thread(target=consumer)
+    thread.start()
+    result = queue_callback_machine(url).run({"id": "o-5"}, clock="real")
+    thread.join()
+    assert result.output == {"approved": "o-5"}
+
+
+def test_a_token_left_in_a_queue_times_out_in_virtual_time(sqs_queue):
+    import json
+    sqs, url = sqs_queue
+    result = queue_callback_machine(url).run({"id": "o-6"})
+    assert result.error == "States.Timeout" and result.duration == pytest.approx(30)
+    [message] = sqs.receive_message(QueueUrl=url)["Messages"]
+    token = json.loads(message["Body"])["token"]
+    with pytest.raises(TaskTimedOut):  # too late: the Task is closed
+        send_task_success(token, {})

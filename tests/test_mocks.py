@@ -156,3 +156,12 @@ def test_cli_mock_config_and_test_case(tmp_path):
     assert "Traceback" not in bad.stderr
     alone = subprocess.run(base, capture_output=True, text=True)
     assert alone.returncode == 2 and "go together" in alone.stderr
+
+
+def test_any_resource_can_be_mocked():
+    definition = {"StartAt": "Crawl", "States": {
+        "Crawl": {"Type": "Task", "Resource": "arn:aws:states:::glue:startCrawler.sync", "Next": "Odd"},
+        "Odd": {"Type": "Task", "Resource": "arn:aws:something:else", "End": True}}}
+    mocks = config({"T": {"Crawl": "Done", "Odd": "Done"}}, {"Done": {"0": {"Return": {"ok": True}}}}, machine="M")
+    result = StateMachine.from_json(definition, name="M").run({}, mock_config=mocks, test_case="T")
+    assert result.status == "SUCCEEDED" and result.output == {"ok": True}

@@ -17,7 +17,7 @@ from typing import Callable
 from ..engine.clock import ExecutionTimedOut, current_clock
 from ..errors import DATA_LIMIT_EXCEEDED, HEARTBEAT_TIMEOUT, RUNTIME, TIMEOUT, ASLError
 from . import callbacks, local_lambda
-from .resources import WAIT_FOR_TASK_TOKEN, ResourceError, parse_resource
+from .resources import WAIT_FOR_TASK_TOKEN, Resource, ResourceError, parse_resource
 
 
 class Services:
@@ -69,7 +69,10 @@ class Services:
         try:
             res = parse_resource(state.resource)
         except ResourceError as exc:
-            raise ASLError(RUNTIME, f"The resource of state '{state.name}' cannot be run: {exc}.") from None
+            if mocked is None:
+                raise ASLError(RUNTIME, f"The resource of state '{state.name}' cannot be run: {exc}.") from None
+            # A mock stands in for any resource, even one asl-runtime cannot read.
+            res = Resource(state.resource, "service", service="unknown", action=state.resource)
         if res.kind == "lambda":
             return self._lambda_function(frame, state, res, payload, timeout, mocked)
         if res.kind == "activity":
