@@ -260,3 +260,12 @@ def test_a_token_left_in_a_queue_times_out_in_virtual_time(sqs_queue):
     token = json.loads(message["Body"])["token"]
     with pytest.raises(TaskTimedOut):  # too late: the Task is closed
         send_task_success(token, {})
+
+
+def test_the_machine_timeout_comes_before_an_unanswered_token():
+    sm = StateMachine.from_json({"StartAt": "Wait", "TimeoutSeconds": 120, "States": {
+        "Wait": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                 "Parameters": {"FunctionName": "worker", "Payload": {"token.$": "$$.Task.Token"}},
+                 "TimeoutSeconds": 3600, "End": True}}})
+    result = sm.run({}, handlers={"worker": lambda e, c: None})
+    assert result.status == "TIMED_OUT" and result.duration == pytest.approx(120)

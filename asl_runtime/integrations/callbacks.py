@@ -16,6 +16,7 @@ import threading
 import time
 from typing import Any
 
+from ..engine.clock import ExecutionTimedOut
 from ..errors import HEARTBEAT_TIMEOUT, TIMEOUT, ASLError
 
 #: A Task without TimeoutSeconds may run this long (AWS's documented default).
@@ -204,13 +205,17 @@ def _wait_virtual(task, on_started):
     if worker is not None and on_started is not None:
         on_started(worker)
     fail_at, error = _first_deadline(task, task.answered_at if task.outcome is not None else math.inf)
-    if task.outcome is not None and task.answered_at <= fail_at:
-        close(task)
-        return _deliver(task.outcome)
+    answered = task.outcome is not None and task.answered_at <= fail_at
     close(task)
     clock = task.clock
+    ends_at = task.answered_at if answered else fail_at
+    if clock.deadline is not None and ends_at > clock.deadline:
+        clock.now = clock.deadline  # the machine's TimeoutSeconds came first
+        raise ExecutionTimedOut()
+    if answered:
+        return _deliver(task.outcome)
     if clock.now < fail_at:
-        clock.sleep(fail_at - clock.now)  # may end the whole execution (its TimeoutSeconds)
+        clock.sleep(fail_at - clock.now)
     else:
         clock.now = fail_at  # the handler ran past the deadline: the Task ended there
     raise ASLError(error, "")

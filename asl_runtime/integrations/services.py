@@ -151,7 +151,7 @@ class Services:
         if operation is None:
             raise ASLError(RUNTIME, f"The AWS SDK service '{res.service}' has no action '{res.action}' "
                                     f"(resource {res.arn}).")
-        request = aws.sdk_request(operation.input_shape, params if params is not None else {})
+        request = aws.sdk_request(operation.input_shape, _parameters(res, params))
         response = aws.call(client, method, request, lambda exc: aws.sdk_error(client, exc))
         return aws.sdk_result(operation.output_shape, response)
 
@@ -208,8 +208,10 @@ class Services:
                     callbacks.send_task_failure(task.token, type(exc).__name__, str(exc))
                 return
             if task.outcome is None and not task.closed:
-                callbacks.send_task_success(task.token, value if not isinstance(value, (str, bytes))
-                                            else json.dumps(value))
+                try:
+                    callbacks.send_task_success(task.token, json.dumps(value) if isinstance(value, str) else value)
+                except callbacks.InvalidOutput as exc:
+                    callbacks.send_task_failure(task.token, "InvalidOutput", str(exc))
         finally:
             current_clock.reset(clock_token)
 
