@@ -46,7 +46,7 @@ class ParsedPath:
 
 
 _NAME_CHARS = re.compile(r"[^.\[\]()\s,'\"=<>!&|*@?:]+")
-_VAR_NAME = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_VAR_NAME = re.compile(r"\$([^\W\d]\w*)")  # a Unicode identifier, as AWS names variables
 
 
 def parse(text: str) -> ParsedPath:
