@@ -12,6 +12,7 @@ Results may share structure with `$states` and the variables: callers must not m
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -176,8 +177,11 @@ class _Library:
 # --------------------------------------------------------------------------- compile
 
 
+@functools.lru_cache(maxsize=4096)
 def compile_expression(text: str, field: str) -> "Expression":
-    """Parse `text` (the inside of `{% ... %}`, or a whole `{% ... %}` string) for `field`."""
+    """Parse `text` (the inside of `{% ... %}`, or a whole `{% ... %}` string) for `field`.
+
+    Cached: the validator and the compiler, and every load of a definition, share one parse."""
     if is_jsonata_string(text):
         text = text[2:-2]
     source = text.strip()
