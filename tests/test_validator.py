@@ -299,6 +299,9 @@ CHOICE_CASES = [
     case(jsonata_choice(rule(Condition="{% true %}")),
          jsonata_choice({"Condition": "{% true %}"}), "/States/C/Choices/0", "Next",
          id="JSONata rule needs Next"),
+    case(jsonata_choice(rule(Condition=False)), jsonata_choice(rule(Condition="true")),
+         "/States/C/Choices/0/Condition", "JSONata expression",
+         id="Condition is a boolean or an expression"),
 ]
 
 

@@ -50,6 +50,10 @@ def jsonata_rule(site, at: tuple, rule: dict):
     for field in ("Condition", "Next"):
         if field not in rule:
             yield Problem(site.pointer(*at), f"A choice rule in a JSONata state must have {field}.")
+    condition = rule.get("Condition")
+    if isinstance(condition, str) and not (condition.startswith("{%") and condition.endswith("%}")):
+        yield Problem(site.pointer(*at, "Condition"), "Condition must be true, false or a JSONata "
+                                                      "expression \"{% ... %}\".")
     for field in JSONPATH_RULE_FIELDS:
         if field in rule:
             yield Problem(site.pointer(*at, field), f"{field} is a JSONPath choice-rule field; "
