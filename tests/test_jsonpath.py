@@ -4,10 +4,11 @@ the miss wording AWS quotes, copy-on-write placement, and properties against ref
 from __future__ import annotations
 
 import copy
+import functools
 import json
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonpath_ng.ext import parse as ng_parse
 
@@ -16,7 +17,7 @@ from asl_runtime.errors import PathNotFound
 from asl_runtime.query.jsonpath import (PathSyntaxError, compile_path, evaluate, is_reference_path,
                                         set_at)
 
-FAST = settings(max_examples=200, deadline=None)
+FAST = settings(max_examples=100, deadline=None)
 
 DOC = {
     "store": {
@@ -242,14 +243,15 @@ def test_set_at_through_a_non_object_is_a_miss(data, path):
 SIMPLE_KEYS = st.sampled_from(["a", "b", "c", "id", "name", "x1"])
 ODD_KEYS = st.sampled_from(["a", "b", "with space", "dot.ted", "dash-ed", "ünï", "$x", "1"])
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-100, 100),
-                    st.floats(allow_nan=False, allow_infinity=False, width=32), st.text(max_size=5))
+                    st.floats(allow_nan=False, allow_infinity=False, width=32),
+                    st.text(alphabet="abc é✓", max_size=4))
 
 
 def json_values(keys):
     return st.recursive(
         scalars,
         lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(keys, children, max_size=4)),
-        max_leaves=25)
+        max_leaves=15)
 
 
 def _bracket(key: str) -> str:
@@ -257,7 +259,7 @@ def _bracket(key: str) -> str:
 
 
 @st.composite
-def definite_paths(draw, keys):
+def definite_paths(draw, keys, negative=True):
     """(path text, steps) where steps are str keys or int indexes, mostly following the data."""
     data = draw(json_values(keys))
     node, text, steps = data, "$", []
@@ -265,9 +267,9 @@ def definite_paths(draw, keys):
         if isinstance(node, dict) and node and draw(st.booleans()):
             key = draw(st.sampled_from(sorted(node)))
         elif isinstance(node, list) and node and draw(st.booleans()):
-            key = draw(st.integers(-len(node), len(node) - 1))
+            key = draw(st.integers(-len(node) if negative else 0, len(node) - 1))
         else:  # a step that may well miss
-            key = draw(st.one_of(keys, st.integers(-3, 5)))
+            key = draw(st.one_of(keys, st.integers(-3 if negative else 0, 5)))
         steps.append(key)
         if isinstance(key, int):
             text += f"[{key}]"
@@ -311,10 +313,9 @@ def test_definite_paths_agree_with_a_plain_dict_walk(case):
 
 
 @FAST
-@given(definite_paths(ODD_KEYS), json_values(ODD_KEYS))
+@given(definite_paths(ODD_KEYS, negative=False), json_values(ODD_KEYS))
 def test_set_at_then_get_returns_the_value_and_never_mutates(case, value):
-    data, text, steps = case
-    assume(text != "$" and all(not isinstance(s, int) or s >= 0 for s in steps))
+    data, text, _ = case
     before = json.dumps(data)
     try:
         out = set_at(data, compile_path(text), value)
@@ -366,6 +367,11 @@ def ng_comparable_paths(draw):
     return data, text
 
 
+@functools.lru_cache(maxsize=None)
+def ng_find(text):
+    return ng_parse(text).find
+
+
 def _canonical(values):
     return sorted(json.dumps(v, sort_keys=True) for v in values)
 
@@ -374,7 +380,7 @@ def _canonical(values):
 @given(ng_comparable_paths())
 def test_paths_agree_with_jsonpath_ng(case):
     data, text = case
-    expected = [m.value for m in ng_parse(text).find(data)]
+    expected = [m.value for m in ng_find(text)(data)]
     path = compile_path(text)
     if path.definite:
         try:
