@@ -333,12 +333,14 @@ def test_history_in_the_api_result_and_the_cli_shape_agree():
 # =========================================================================== against AWS recordings
 # AWS's own recordings disagree on one link of a distributed Map: MapStateExited follows MapRunSucceeded in
 # most of them and MapRunStarted in these (a race inside the service); we follow the majority.
+SCENARIOS = "scenarios.test_base_scenarios.TestBaseScenarios."
 RACY = {
-    "scenarios.test_base_scenarios.TestBaseScenarios.test_map_state_config_distributed_item_selector_parameters-9d4500",
-    "scenarios.test_base_scenarios.TestBaseScenarios.test_map_state_config_distributed_items_path_from_previous-41dcac",
-    "scenarios.test_base_scenarios.TestBaseScenarios.test_map_state_nested_config_distributed-1192ad",
-    "scenarios.test_base_scenarios.TestBaseScenarios.test_map_state_nested_config_distributed_no_max_max_concurrenc-ee82be",
-    "assign.test_assign_reference_variables.TestAssignReferenceVariables.test_reference_in_map_state_MAP_STATE_REFE-b1d11d",
+    SCENARIOS + "test_map_state_config_distributed_item_selector_parameters-9d4500",
+    SCENARIOS + "test_map_state_config_distributed_items_path_from_previous-41dcac",
+    SCENARIOS + "test_map_state_nested_config_distributed-1192ad",
+    SCENARIOS + "test_map_state_nested_config_distributed_no_max_max_concurrenc-ee82be",
+    "assign.test_assign_reference_variables.TestAssignReferenceVariables."
+    "test_reference_in_map_state_MAP_STATE_REFE-b1d11d",
 }
 
 
