@@ -37,19 +37,24 @@ def validate(files, fmt):
     from asl_runtime.definition.validator import validate as check
 
     reports = []
+    unreadable = False  # DESIGN.md: an unreadable file or malformed JSON is exit 2, not 1
     for path in files:
         try:
             problems = check(load_definition_file(path))
         except OSError as exc:
             problems = [Problem("", f"cannot read file: {exc.strerror or exc}")]
+            unreadable = True
         except DefinitionError as exc:
             problems = exc.errors
+            unreadable = getattr(exc, "malformed_json", False)
         reports.append({"file": path, "valid": not problems, "errors": [p.to_dict() for p in problems]})
     if fmt == "json":
         click.echo(json.dumps(reports, indent=2))
     else:
         from .render import render_validation
         render_validation(reports)
+    if unreadable:
+        sys.exit(EXIT_USAGE)
     sys.exit(EXIT_OK if all(r["valid"] for r in reports) else EXIT_FAILED)
 
 

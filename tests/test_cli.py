@@ -329,10 +329,18 @@ def test_validate_json_all_valid(files):
 
 
 def test_validate_malformed_json_is_reported_not_raised(files):
+    # DESIGN.md: malformed JSON and unreadable files exit 2; the report still lists the file.
     result = asl("validate", "--format", "json", files("bad.json", "{not json"))
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert json.loads(result.stdout)[0]["valid"] is False
+
+
+def test_validate_unreadable_file_exits_2(files, tmp_path):
+    result = asl("validate", "--format", "json", files("a.json", VALID), str(tmp_path / "missing.json"))
+    assert result.exit_code == 2
+    reports = json.loads(result.stdout)
+    assert reports[0]["valid"] is True and reports[1]["valid"] is False
 
 
 def test_validate_needs_a_file():

@@ -13,7 +13,9 @@ def load_definition_text(text: str) -> dict:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise DefinitionError([Problem("", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]) from None
+        err = DefinitionError([Problem("", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")])
+        err.malformed_json = True
+        raise err from None
     if not isinstance(value, dict):
         raise DefinitionError([Problem("", "a state machine definition must be a JSON object")])
     return value
