@@ -78,6 +78,27 @@ def test_eval_is_refused_and_parse_suggested():
         compile_expression("$eval('1 + 1')", "Output")
 
 
+@pytest.mark.parametrize("text, operator", [
+    ("$states.input.a ?: 1", "?:"),
+    ("$states.input.a ?? 1", "??"),
+    ("$states.input.a ? ($states.input.b ?? 2) : 1", "??"),
+])
+def test_operators_newer_than_jsonata_2_0_6_are_refused(text, operator):
+    with pytest.raises(JSONataSyntaxError, match=re.escape(f"operator '{operator}'")):
+        compile_expression(text, "Output")
+
+
+@pytest.mark.parametrize("text", [
+    "$states.input.a ? $states.input.a : 1",
+    "$exists($states.input.a) ? $states.input.a : 1",
+    "'?:' & '??'",
+    "'a?'?1:2",
+    "$contains('x', /(?:x)/) ? 1 : 2",
+])
+def test_the_2_0_6_spellings_of_default_and_coalesce_are_accepted(text):
+    compile_expression(text, "Output")
+
+
 @pytest.mark.parametrize("text, what", [
     ("foo", "the field 'foo'"),
     ("foo.bar", "the field 'foo'"),

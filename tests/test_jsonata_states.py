@@ -398,6 +398,7 @@ def test_jsonata_and_jsonpath_states_pass_data_and_variables_to_each_other():
 # --------------------------------------------------------------------------- refused at load
 @pytest.mark.parametrize("state, words", [
     ({"Type": "Pass", "Output": "{% $eval('1') %}"}, "$eval"),
+    ({"Type": "Pass", "Output": "{% $states.input.a ?: 0 %}"}, "'?:'"),
     ({"Type": "Pass", "Output": {"a": "{% input.a %}"}}, "top level"),
     ({"Type": "Pass", "Output": "{% $states.input. %}"}, "is invalid"),
     ({"Type": "Pass", "Output": "{% $states.input"}, "does not end"),

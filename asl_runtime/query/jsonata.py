@@ -191,7 +191,7 @@ def compile_expression(text: str, field: str) -> "Expression":
             f"The JSONata expression specified for the field '{field}' is empty", text, field)
     try:
         ast = lib.Jsonata(source).ast
-        scan = _Scan()
+        scan = _Scan(source)
         scan.node(ast, True)
     except lib.JException as e:
         raise JSONataSyntaxError(
@@ -201,6 +201,11 @@ def compile_expression(text: str, field: str) -> "Expression":
         raise JSONataSyntaxError(
             f"The JSONata expression specified for the field '{field}' is nested too deeply",
             source, field) from None
+    if scan.newer_operators:
+        raise JSONataSyntaxError(
+            f"The JSONata expression '{source}' specified for the field '{field}' uses the operator "
+            f"'{scan.newer_operators[0]}', which JSONata 2.0.6, the version Step Functions runs, does "
+            "not have", source, field)
     if scan.eval_used:
         raise JSONataSyntaxError(
             f"The JSONata expression '{source}' specified for the field '{field}' uses $eval, "
@@ -215,7 +220,8 @@ def compile_expression(text: str, field: str) -> "Expression":
 
 
 class _Scan:
-    """One walk of the parsed tree: `$eval`, top-level field references, `$states.X` fields.
+    """One walk of the parsed tree: `$eval`, newer operators, top-level field references and the
+    `$states.X` fields read.
 
     `at_root` is True where the context item would be the expression's input (AWS offers none):
     there a bare name, `$`, `$$`, `*` or `**` can only mean a top-level field. Path steps after
@@ -224,8 +230,10 @@ class _Scan:
 
     _CHILDREN = ("procedure", "lhs", "rhs", "expression", "body", "condition", "then", "_else")
 
-    def __init__(self):
+    def __init__(self, source: str):
+        self.source = source
         self.eval_used = False
+        self.newer_operators = []
         self.top_level = []
         self.states_fields = set()
 
@@ -233,6 +241,12 @@ class _Scan:
         if n is None or not hasattr(n, "type"):
             return
         kind = n.type
+        if kind == "condition":
+            # jsonata-python parses `a ?: b` and `a ?? b` (JSONata 2.1) into conditions; the
+            # node's position is just past its operator token, which the tokenizer reads whole.
+            operator = self.source[max(0, (n.position or 0) - 2):n.position or 0]
+            if operator in ("?:", "??"):
+                self.newer_operators.append(operator)
         if kind == "path":
             steps = n.steps or ()
             for i, step in enumerate(steps):
