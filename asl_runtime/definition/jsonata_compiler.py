@@ -1,7 +1,7 @@
 """The fields of JSONata states compiled into closures: the JSONata counterpart of io_jsonpath.
 
 Every `{% %}` string is parsed here, once, when the machine is loaded.  At run time a field
-builds `$states` (`input`, `context` only if some expression of the state reads it, `result` or
+builds `$states` (`input`; `context` only if the field's expressions may read it; `result` or
 `errorOutput` where AWS offers them) and evaluates against the variables as they were when the
 state was entered: the engine merges a state's assignments only after the state has finished.
 """
@@ -89,8 +89,8 @@ class _Field:
                                     f"{to_json(value)}")
 
 
-def _field(sdef: dict, key: str, name: str | None = None) -> _Field | None:
-    return _Field(sdef[key], name or key) if key in sdef else None
+def _field(sdef: dict, key: str) -> _Field | None:
+    return _Field(sdef[key], key) if key in sdef else None
 
 
 def _states(frame, raw, context: bool) -> dict:
