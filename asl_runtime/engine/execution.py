@@ -8,6 +8,8 @@ lives in `engine/states/`.
 
 from __future__ import annotations
 
+import gc
+
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -91,6 +93,16 @@ class Execution:
         self.states_visited: list[tuple] = []  # (name, type, entered, left, outcome)
 
     def run(self) -> Outcome:
+        # The history keeps every payload alive, so frequent full collections would walk an
+        # ever larger heap; collect less often for the length of the run.
+        thresholds = gc.get_threshold()
+        gc.set_threshold(max(thresholds[0], 10_000), *thresholds[1:])
+        try:
+            return self._run()
+        finally:
+            gc.set_threshold(*thresholds)
+
+    def _run(self) -> Outcome:
         frame = Frame(self, self.clock, {}, 0)
         frame.event("ExecutionStarted", "executionStartedEventDetails",
                     {"input": self.input, "roleArn": self.config.role_arn})
@@ -99,8 +111,7 @@ class Execution:
             output = run_scope(frame, self.machine, self.input)
         except ExecutionTimedOut:
             frame.clock = self.clock
-            frame.event("ExecutionTimedOut", "executionTimedOutEventDetails",
-                        {"error": "States.Timeout", "cause": None})
+            frame.event("ExecutionTimedOut", "executionTimedOutEventDetails", {"error": "States.Timeout"})
             self.end = self.clock.now
             return Outcome("TIMED_OUT", error="States.Timeout")
         except ASLError as err:
@@ -178,10 +189,15 @@ class Frame:
         self.clock.sleep(seconds)
 
 
+_ACTIONS = None
+
+
 def run_scope(frame: Frame, machine, input):
     """Run states from StartAt until one ends the scope; returns the scope's output."""
-    from .states import ACTIONS
-
+    global _ACTIONS
+    if _ACTIONS is None:
+        from .states import ACTIONS as _ACTIONS
+    ACTIONS = _ACTIONS
     states = machine.states
     state = states[machine.start_at]
     value = input
@@ -243,7 +259,9 @@ def run_state(frame: Frame, state, raw, action):
             break
     if output is not raw:
         check_payload_size(state, output)
-    frame.clock.check()
+    clock = frame.clock
+    if clock.deadline is not None:
+        clock.check()
     if assigned:
         frame.variables.update(assigned)
     if caught:
@@ -255,9 +273,11 @@ def run_state(frame: Frame, state, raw, action):
     details = {"name": state.name, "output": output}
     if assigned:
         details["assignedVariables"] = assigned
-    frame.last_event = frame.history.add(state.exited_event_type, frame.last_event, frame.clock.now,
+    now = clock.now
+    frame.last_event = frame.history.add(state.exited_event_type, frame.last_event, now,
                                          "stateExitedEventDetails", details)
-    _visited(frame, state, "CAUGHT" if caught else "SUCCEEDED")
+    frame.execution.states_visited.append(
+        (state.name, state.type, frame.entered_time, now, "CAUGHT" if caught else "SUCCEEDED"))
     return output, next_name
 
 

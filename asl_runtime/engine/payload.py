@@ -33,6 +33,8 @@ def payload_too_large(value) -> bool:
         return False
     if value.__class__ is str and len(value) * 4 < MAX_PAYLOAD_BYTES - 2:
         return False
+    if value.__class__ is dict and len(value) <= 16 and _small_flat(value):
+        return False
     parts = _chunks(value)
     chars = sum(map(len, parts))
     if chars * 4 <= MAX_PAYLOAD_BYTES:  # UTF-8 needs at most 4 bytes per character
@@ -40,3 +42,31 @@ def payload_too_large(value) -> bool:
     if chars > MAX_PAYLOAD_BYTES:
         return True
     return len("".join(parts).encode("utf-8")) > MAX_PAYLOAD_BYTES
+
+
+def _small_scalar(value, max_chars: int) -> bool:
+    cls = value.__class__
+    if cls is str:
+        return len(value) <= max_chars
+    if cls is int:
+        return -(1 << 62) < value < (1 << 62)
+    return cls is float or cls is bool or value is None
+
+
+def _small_flat(obj: dict) -> bool:
+    """Provably far below the limit without encoding: the common shape of state outputs.
+
+    At most 16 entries, keys and strings of at most 1,024 characters, or nested dicts of at most
+    16 entries of at most 64 characters: under 36,000 characters, so under 144 KiB in UTF-8.
+    """
+    for key, value in obj.items():
+        if len(key) > 1024:
+            return False
+        if _small_scalar(value, 1024):
+            continue
+        if value.__class__ is not dict or len(value) > 16:
+            return False
+        for k, v in value.items():
+            if len(k) > 64 or not _small_scalar(v, 64):
+                return False
+    return True

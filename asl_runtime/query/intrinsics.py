@@ -581,10 +581,27 @@ def _compile_call(node: Call) -> Evaluator:
     args = tuple(_compile_arg(arg, fn.kind(i) if fn.params else "any")
                  for i, arg in enumerate(node.args))
     body, name = fn.body, fn.name
+    n = len(args)
+    if n < fn.required or (fn.max_args is not None and n > fn.max_args):
+        # The count is fixed by the text, but AWS reports it when the state runs.
+        def wrong_count(input, context, variables):
+            try:
+                _check_arguments(fn, [a(input, context, variables) for a in args])
+            except _Invalid as e:
+                raise ASLError(ERROR, f"Invalid arguments in {name}: {e}.") from None
+        return wrong_count
+    # Arity is settled, so each argument's check is known now: (evaluate, accepts, convert, index).
+    specs = tuple((a, _KINDS[fn.kind(i)][0], _KINDS[fn.kind(i)][2], i) for i, a in enumerate(args))
 
     def call(input, context, variables):
+        values = []
         try:
-            return body(*_check_arguments(fn, [a(input, context, variables) for a in args]))
+            for evaluate_arg, accepts, convert, i in specs:
+                v = evaluate_arg(input, context, variables)
+                if not accepts(v):
+                    raise _Invalid(f"argument {i + 1} must be {_KINDS[fn.kind(i)][1]}, not {_describe(v)}")
+                values.append(v if convert is None else convert(v))
+            return body(*values)
         except _Invalid as e:
             raise ASLError(ERROR, f"Invalid arguments in {name}: {e}.") from None
     return call

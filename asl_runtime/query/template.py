@@ -29,6 +29,19 @@ def _dynamic(key: str, expr: str) -> Getter:
     if is_intrinsic(expr):
         return compile_intrinsic(expr)
     path = compile_path(expr)
+    keys = path._fast if path.root == "$" else None
+    if keys is not None and len(keys) == 1:
+        # `$.name`, the most common template entry: one dict lookup.
+        name = keys[0]
+
+        def get_name(input, context, variables):
+            if input.__class__ is dict:
+                try:
+                    return input[name]
+                except KeyError:
+                    pass
+            raise TemplateFieldError(key, expr, input)
+        return get_name
 
     def get(input, context, variables):
         try:
