@@ -58,35 +58,45 @@ def run_map(frame, state, raw):
 
 
 def _iterate(frame, state, effective, items, max_concurrency, tolerated_count, tolerated_pct):
+    """Run every item; returns the outputs in item order (failed items as error objects when tolerated)."""
+    if not frame.clock.virtual and len(items) > 1:
+        return _iterate_on_threads(frame, state, effective, items, max_concurrency, tolerated_count,
+                                   tolerated_pct)
     processor = state.processor
     selector = state.item_selector
     distributed = state.distributed
     name = state.name
-    clocks = []
     results = []
     failures = 0
     total = len(items)
-    # Under the virtual clock, MaxConcurrency is a schedule: an item starts when a slot frees.
-    slots = [] if max_concurrency and frame.clock.virtual else None  # end times of busy slots
+    start = latest = frame.clock.now
+    # One child frame serves every iteration in turn (iterations are sequential in virtual time);
+    # each starts from the Map's start time, or when a MaxConcurrency slot frees.
+    child = frame.child()
+    outer_variables = frame.variables
+    fresh_variables = processor.uses_variables
+    add = frame.history.add
+    slots = [] if max_concurrency else None  # end times of busy slots
     for index, item in enumerate(items):
         if selector is not None:
             frame.set_map_item(index, item)
             value = selector(frame, effective)
         else:
             value = item
-        child = frame.child()
-        if slots is not None and len(slots) >= max_concurrency:
-            child.clock.now = heapq.heappop(slots)
-        clocks.append(child.clock)
+        child.clock.now = heapq.heappop(slots) if slots is not None and len(slots) >= max_concurrency else start
         if distributed:
             child.variables = {}  # a child workflow of its own: outer variables are out of reach
             child.history = History(25_000 if frame.execution.config.state_machine_type == "STANDARD" else None)
             child.last_event = 0
         else:
-            child.event("MapIterationStarted", "mapIterationStartedEventDetails", {"index": index, "name": name})
+            if fresh_variables:
+                child.variables = dict(outer_variables)
+            child.last_event = add("MapIterationStarted", frame.last_event, child.clock.now,
+                                   "mapIterationStartedEventDetails", {"index": index, "name": name})
         try:
             results.append(run_scope(child, processor, value))
         except ASLError as err:
+            latest = max(latest, child.clock.now)
             if slots is not None:
                 heapq.heappush(slots, child.clock.now)
             failures += 1
@@ -95,24 +105,93 @@ def _iterate(frame, state, effective, items, max_concurrency, tolerated_count, t
                 # share their predecessor, as AWS records them.
                 child.last_event = frame.last_event = len(frame.history)
                 child.event("MapIterationFailed", "mapIterationFailedEventDetails", {"index": index, "name": name})
-            if tolerated_count is None and tolerated_pct is None:
-                frame.clock.join(clocks)
-                raise
-            if (tolerated_count is not None and failures > tolerated_count) or (
-                    tolerated_pct is not None and failures * 100.0 / total > tolerated_pct):
-                frame.clock.join(clocks)
-                raise ASLError(EXCEED_TOLERATED_FAILURE_THRESHOLD,
-                               "The specified tolerated failure threshold was exceeded") from err
-            results.append({"Error": err.error, "Cause": err.cause} if err.cause is not None else {"Error": err.error})
+            _check_tolerance(frame, latest, err, failures, total, tolerated_count, tolerated_pct)
+            results.append(_error_output(err))
             continue
+        end = child.clock.now
+        if end > latest:
+            latest = end
         if slots is not None:
-            heapq.heappush(slots, child.clock.now)
+            heapq.heappush(slots, end)
         if not distributed:
             frame.last_event = child.last_event  # the next MapIterationStarted links past MapIterationSucceeded
-            child.event("MapIterationSucceeded", "mapIterationSucceededEventDetails", {"index": index, "name": name})
+            add("MapIterationSucceeded", child.last_event, end, "mapIterationSucceededEventDetails",
+                {"index": index, "name": name})
     frame.set_map_item(None, None)
     frame.map_item = None
-    frame.clock.join(clocks)
+    frame.clock.now = latest
+    return results
+
+
+def _check_tolerance(frame, latest, err, failures, total, tolerated_count, tolerated_pct):
+    """Re-raise a failed iteration's error unless ToleratedFailure* allows it."""
+    exceeded = (tolerated_count is None and tolerated_pct is None) or (
+        tolerated_count is not None and failures > tolerated_count) or (
+        tolerated_pct is not None and failures * 100.0 / total > tolerated_pct)
+    if not exceeded:
+        return
+    if frame.clock.virtual:
+        frame.clock.now = max(frame.clock.now, latest)
+    if tolerated_count is None and tolerated_pct is None:
+        raise err
+    raise ASLError(EXCEED_TOLERATED_FAILURE_THRESHOLD,
+                       "The specified tolerated failure threshold was exceeded") from err
+
+
+def _error_output(err):
+    return {"Error": err.error, "Cause": err.cause} if err.cause is not None else {"Error": err.error}
+
+
+def _iterate_on_threads(frame, state, effective, items, max_concurrency, tolerated_count, tolerated_pct):
+    """Real clock: iterations run concurrently, at most MaxConcurrency (0: up to 40) at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    processor, name, distributed = state.processor, state.name, state.distributed
+    inputs = []
+    for index, item in enumerate(items):
+        if state.item_selector is not None:
+            frame.set_map_item(index, item)
+            inputs.append(state.item_selector(frame, effective))
+        else:
+            inputs.append(item)
+    frame.set_map_item(None, None)
+    frame.map_item = None
+
+    def one(index):
+        child = frame.child()
+        if distributed:
+            child.variables = {}
+            child.history = History(None)
+            child.last_event = 0
+        else:
+            child.event("MapIterationStarted", "mapIterationStartedEventDetails", {"index": index, "name": name})
+        try:
+            out = run_scope(child, processor, inputs[index])
+        except ASLError as err:
+            if not distributed:
+                child.event("MapIterationFailed", "mapIterationFailedEventDetails", {"index": index, "name": name})
+            return False, err
+        if not distributed:
+            child.event("MapIterationSucceeded", "mapIterationSucceededEventDetails", {"index": index, "name": name})
+        return True, out
+
+    workers = max_concurrency if max_concurrency and max_concurrency > 0 else 40
+    results, failures = [], 0
+    with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
+        for ok, value in pool.map(one, range(len(items))):
+            if ok:
+                results.append(value)
+                continue
+            failures += 1
+            try:
+                _check_tolerance(frame, frame.clock.now, value, failures, len(items), tolerated_count,
+                                 tolerated_pct)
+            except ASLError:
+                pool.shutdown(wait=False, cancel_futures=True)
+                frame.last_event = len(frame.history)
+                raise
+            results.append(_error_output(value))
+    frame.last_event = len(frame.history)
     return results
 
 
