@@ -44,13 +44,8 @@ def payload_too_large(value) -> bool:
     return len("".join(parts).encode("utf-8")) > MAX_PAYLOAD_BYTES
 
 
-def _small_scalar(value, max_chars: int) -> bool:
-    cls = value.__class__
-    if cls is str:
-        return len(value) <= max_chars
-    if cls is int:
-        return -(1 << 62) < value < (1 << 62)
-    return cls is float or cls is bool or value is None
+_NUMBERS = (bool, float, type(None))
+_INT_BOUND = 1 << 62
 
 
 def _small_flat(obj: dict) -> bool:
@@ -60,13 +55,30 @@ def _small_flat(obj: dict) -> bool:
     16 entries of at most 64 characters: under 36,000 characters, so under 144 KiB in UTF-8.
     """
     for key, value in obj.items():
+        cls = value.__class__
         if len(key) > 1024:
             return False
-        if _small_scalar(value, 1024):
-            continue
-        if value.__class__ is not dict or len(value) > 16:
-            return False
-        for k, v in value.items():
-            if len(k) > 64 or not _small_scalar(v, 64):
+        if cls is str:
+            if len(value) > 1024:
                 return False
+        elif cls is int:
+            if not -_INT_BOUND < value < _INT_BOUND:
+                return False
+        elif cls is dict:
+            if len(value) > 16:
+                return False
+            for k, v in value.items():
+                c = v.__class__
+                if len(k) > 64:
+                    return False
+                if c is str:
+                    if len(v) > 64:
+                        return False
+                elif c is int:
+                    if not -_INT_BOUND < v < _INT_BOUND:
+                        return False
+                elif c not in _NUMBERS:
+                    return False
+        elif cls not in _NUMBERS:
+            return False
     return True
