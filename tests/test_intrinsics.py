@@ -25,10 +25,10 @@ def run(text, input=None, context=None, variables=None):
 
 
 def fails(text, input=None, context=None, variables=None) -> str:
-    """The cause of the States.IntrinsicFailure that evaluating `text` raises."""
+    """The cause of the runtime error (States.Runtime, as AWS reports it) that evaluating `text` raises."""
     with pytest.raises(ASLError) as info:
         run(text, input, context, variables)
-    assert info.value.error == "States.IntrinsicFailure"
+    assert info.value.error == "States.Runtime"
     name = text[:text.index("(")]
     assert info.value.cause.startswith(f"Invalid arguments in {name}")
     return info.value.cause
@@ -519,3 +519,16 @@ def test_format_fills_placeholders_between_escaped_text(pieces):
     args = "".join(f", $.p[{i}]" for i in range(len(pieces) - 1))
     result = run(f"States.Format('{template}'{args})", {"p": pieces})
     assert result == "".join(p + p for p in pieces[:-1]) + pieces[-1]
+
+
+def test_a_bad_argument_fails_the_execution_as_aws_does():
+    """AWS fails the execution with States.Runtime (not States.IntrinsicFailure); Catch cannot take it."""
+    from asl_runtime import StateMachine
+
+    sm = StateMachine.from_json({"StartAt": "Add", "States": {"Add": {
+        "Type": "Pass", "Parameters": {"sum.$": "States.MathAdd($.a, $.b)"}, "End": True}}})
+    result = sm.run({"a": 1, "b": "NOT A NUMBER"})
+    assert result.status == "FAILED"
+    assert result.error == "States.Runtime"
+    assert result.cause.startswith("An error occurred while executing the state 'Add' (entered at the event id #2). "
+                                   "Invalid arguments in States.MathAdd")

@@ -2,7 +2,7 @@
 
 Every function is declared once in `FUNCTIONS` with its argument types; `_check_arguments` is
 the only place that produces arity and type errors, so each function body is plain logic.
-A bad argument at run time raises `ASLError(ERROR, "Invalid arguments in States.X: ...")`;
+A bad argument at run time raises a States.Runtime error, "Invalid arguments in States.X: ...", as AWS does;
 a path that matches nothing lets `PathNotFound` through for the engine to report.
 """
 
@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..errors import INTRINSIC_FAILURE, ASLError
+from ..errors import RUNTIME, StateRuntimeError
 from .jsonpath import PathSyntaxError, compile_path, evaluate
 
 __all__ = [
@@ -27,10 +27,10 @@ __all__ = [
     "is_intrinsic", "parse_intrinsic", "compile_intrinsic",
 ]
 
-# The ASL spec names States.IntrinsicFailure for these; AWS has been seen reporting the same
-# "Invalid arguments in States.X" causes as States.Runtime.  One constant keeps that choice in
-# one place.
-ERROR = INTRINSIC_FAILURE
+# The ASL spec names States.IntrinsicFailure for these, but executions on AWS fail with
+# States.Runtime and an "Invalid arguments in States.X" cause (prefixed, like every runtime error,
+# with the state and its entered-event id), so that is what we raise.  One constant holds it.
+ERROR = RUNTIME
 
 #: Characters of a string the 10,000-character limits count (Java counts UTF-16 units).
 MAX_TEXT = 10_000
@@ -44,7 +44,7 @@ class IntrinsicSyntaxError(ValueError):
 
 
 class _Invalid(Exception):
-    """A bad argument; the call that owns it turns it into an ASLError naming the function."""
+    """A bad argument; the call that owns it turns it into a States.Runtime error naming the function."""
 
 
 # --------------------------------------------------------------------------- AST
@@ -588,7 +588,7 @@ def _compile_call(node: Call) -> Evaluator:
             try:
                 _check_arguments(fn, [a(input, context, variables) for a in args])
             except _Invalid as e:
-                raise ASLError(ERROR, f"Invalid arguments in {name}: {e}.") from None
+                raise StateRuntimeError(ERROR, f"Invalid arguments in {name}: {e}.") from None
         return wrong_count
     # Arity is settled, so each argument's check is known now: (evaluate, accepts, convert, index).
     specs = tuple((a, _KINDS[fn.kind(i)][0], _KINDS[fn.kind(i)][2], i) for i, a in enumerate(args))
@@ -603,7 +603,7 @@ def _compile_call(node: Call) -> Evaluator:
                 values.append(v if convert is None else convert(v))
             return body(*values)
         except _Invalid as e:
-            raise ASLError(ERROR, f"Invalid arguments in {name}: {e}.") from None
+            raise StateRuntimeError(ERROR, f"Invalid arguments in {name}: {e}.") from None
     return call
 
 
