@@ -59,3 +59,15 @@ def test_real_clock_map_failure_fails_the_map():
     result = sm.run([1, 2, 3], handlers={"meet": meet}, clock="real")
     assert result.status == "FAILED"
     assert result.error == "ValueError"
+
+
+def test_real_clock_map_over_one_item_or_none():
+    sm = StateMachine.from_json({
+        "StartAt": "M",
+        "States": {"M": {"Type": "Map", "End": True, "ItemProcessor": {
+            "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}}},
+    })
+    for items in ([], [7]):
+        result = sm.run(items, clock="real")
+        assert result.status == "SUCCEEDED", result.cause
+        assert result.output == items

@@ -59,7 +59,7 @@ def run_map(frame, state, raw):
 
 def _iterate(frame, state, effective, items, max_concurrency, tolerated_count, tolerated_pct):
     """Run every item; returns the outputs in item order (failed items as error objects when tolerated)."""
-    if not frame.clock.virtual and len(items) > 1:
+    if not frame.clock.virtual:  # the real clock's time cannot be set, so even one item takes this path
         return _iterate_on_threads(frame, state, effective, items, max_concurrency, tolerated_count,
                                    tolerated_pct)
     processor = state.processor
@@ -177,7 +177,7 @@ def _iterate_on_threads(frame, state, effective, items, max_concurrency, tolerat
 
     workers = max_concurrency if max_concurrency and max_concurrency > 0 else 40
     results, failures = [], 0
-    with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(items)))) as pool:
         for ok, value in pool.map(one, range(len(items))):
             if ok:
                 results.append(value)
