@@ -135,16 +135,25 @@ def _read_input(input_text, input_file):
                 input_text = fh.read()
         except OSError as exc:
             _fail_usage(f"cannot read input file {input_file}: {exc.strerror or exc}")
+        except UnicodeDecodeError as exc:
+            _fail_usage(f"the execution input from {source} is not valid JSON: not UTF-8 text ({exc.reason})")
     if input_text is None:
         return {}
     if len(input_text.encode("utf-8")) > MAX_INPUT_BYTES:
         _fail_usage(f"the execution input from {source} is {len(input_text.encode('utf-8')):,} bytes; "
                     f"AWS accepts at most {MAX_INPUT_BYTES:,}")
     try:
-        return json.loads(input_text)
+        return json.loads(input_text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         _fail_usage(f"the execution input from {source} is not valid JSON: {exc.msg} "
                     f"(line {exc.lineno}, column {exc.colno})")
+    except ValueError as exc:
+        _fail_usage(f"the execution input from {source} is not valid JSON: {exc}")
+
+
+def _no_constant(name):
+    # Python's json reads NaN and Infinity; JSON (and AWS) does not, and --format json must stay JSON.
+    raise ValueError(f"{name} is not a JSON value")
 
 
 def _load_handlers(paths):

@@ -184,6 +184,31 @@ def test_handlers_file_that_fails_to_import(files):
     assert_usage_error(asl("run", files("m.json", GREET), "--handlers", broken), "broken.py")
 
 
+def test_files_that_are_not_utf8_text_are_usage_errors(files, tmp_path):
+    binary = tmp_path / "binary.json"
+    binary.write_bytes(b"\xff\xfe{}")
+    definition = files("m.json", GREET)
+    assert_usage_error(asl("run", binary), "binary.json", "not valid JSON")
+    assert_usage_error(asl("run", definition, "--input-file", binary), "binary.json", "not valid JSON")
+    assert_usage_error(asl("run", definition, "--mock-config", binary, "--test-case", "T"), "binary.json")
+    assert_usage_error(asl("run", definition, "--handlers", binary), "binary.json")
+    result = asl("validate", "--format", "json", binary)
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)[0]["valid"] is False
+
+
+@pytest.mark.parametrize("text", ["NaN", '{"a": Infinity}', "[-Infinity]"])
+def test_input_with_nan_or_infinity_is_not_json(files, text):
+    assert_usage_error(asl("run", files("m.json", GREET), "--input", text), "not valid JSON")
+
+
+def test_handlers_file_without_a_py_suffix(files):
+    result, out = run_json(files("m.json", GREET), "--input", '{"name": "Ada"}',
+                           "--handlers", files("handlers", HANDLERS))
+    assert out["status"] == "SUCCEEDED", out
+    assert out["output"]["greeting"] == "Hello, Ada"
+
+
 def test_unknown_option():
     assert asl("run", "--no-such-flag").exit_code == 2
 

@@ -24,5 +24,10 @@ def load_definition_text(text: str) -> dict:
 def load_definition_file(path: str | os.PathLike) -> dict:
     """Raises OSError for unreadable files and DefinitionError for malformed JSON."""
     with open(path, encoding="utf-8") as fh:
-        text = fh.read()
+        try:
+            text = fh.read()
+        except UnicodeDecodeError as exc:
+            err = DefinitionError([Problem("", f"not valid JSON: not UTF-8 text ({exc.reason} at byte {exc.start})")])
+            err.malformed_json = True
+            raise err from None
     return load_definition_text(text)

@@ -9,6 +9,7 @@ import os
 import sys
 import traceback
 import uuid
+from importlib.machinery import SourceFileLoader
 from typing import Callable
 
 from ..errors import ASLError
@@ -26,7 +27,8 @@ def load_handlers(path: str) -> dict[str, Callable]:
     if not os.path.isfile(path):
         raise HandlersFileError(f"handlers file not found: {path}")
     name = "asl_handlers_" + uuid.uuid4().hex
-    spec = importlib.util.spec_from_file_location(name, path)
+    # An explicit loader reads any file as Python source, whatever its suffix (a spec would be None).
+    spec = importlib.util.spec_from_file_location(name, path, loader=SourceFileLoader(name, path))
     module = importlib.util.module_from_spec(spec)
     sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
     try:

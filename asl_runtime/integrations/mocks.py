@@ -64,6 +64,8 @@ class MockConfig:
                     text = fh.read()
             except OSError as exc:
                 raise MockConfigError(f"cannot read mock config {path}: {exc.strerror or exc}") from None
+            except UnicodeDecodeError as exc:
+                raise MockConfigError(f"mock config {path} is not valid JSON: not UTF-8 text ({exc.reason})") from None
             try:
                 document = json.loads(text)
             except ValueError as exc:
