@@ -41,6 +41,10 @@ class ASLError(Exception):
         self.error = error
         self.cause = cause
 
+    def output(self) -> dict:
+        """The error output a Catcher (or a tolerated Map item) receives: Error, and Cause if any."""
+        return {"Error": self.error, "Cause": self.cause} if self.cause is not None else {"Error": self.error}
+
 
 class PathNotFound(Exception):
     """A JSONPath matched nothing in its input (callers turn this into the AWS error they need)."""

@@ -104,19 +104,19 @@ def compile_io(state, sdef: dict) -> None:
     arguments = _field(sdef, "Arguments") if t in ("Task", "Parallel") else None
     output = _field(sdef, "Output") if t != "Fail" else None
     assign = _field(sdef, "Assign")
-    with_result = t in ("Task", "Parallel", "Map")
+    result_key = "result" if t in ("Task", "Parallel", "Map") else None
     state.prepare = _identity_prepare if arguments is None else _prepare(arguments)
     state.finish = None if t == "Fail" else (
-        _identity_finish if output is None else _finish(output, with_result))
-    state.assign = None if assign is None else _assign(assign, with_result)
+        _identity_finish if output is None else _finish(output, result_key))
+    state.assign = None if assign is None else _assign(assign, result_key)
     catchers = []
     for c in sdef.get("Catch", ()):
         c_output = _field(c, "Output")
         c_assign = _field(c, "Assign")
         catchers.append(Catcher(
             error_equals=tuple(c["ErrorEquals"]), next=c["Next"],
-            finish=_identity_finish if c_output is None else _catch_finish(c_output),
-            assign=None if c_assign is None else _catch_assign(c_assign)))
+            finish=_identity_finish if c_output is None else _finish(c_output, "errorOutput"),
+            assign=None if c_assign is None else _assign(c_assign, "errorOutput")))
     state.catchers = tuple(catchers)
 
 
@@ -139,58 +139,32 @@ def _prepare(arguments: _Field):
     return prepare
 
 
-def _with_result(frame, raw, result, with_result: bool, context: bool) -> dict:
+def _with_result(frame, raw, result, result_key: str | None, context: bool) -> dict:
+    """`$states` with the state's result under `result_key` ("result", "errorOutput") if it has one."""
     states = _states(frame, raw, context)
-    if with_result:
-        states["result"] = result
+    if result_key is not None:
+        states[result_key] = result
     return states
 
 
-def _finish(output: _Field, with_result: bool):
+def _finish(output: _Field, result_key: str | None):
     if output.is_constant:
         constant = output.constant
         return lambda frame, raw, result: constant
     context = output.context
 
     def finish(frame, raw, result):
-        return output.value(frame, _with_result(frame, raw, result, with_result, context))
+        return output.value(frame, _with_result(frame, raw, result, result_key, context))
     return finish
 
 
-def _assign(assign: _Field, with_result: bool):
+def _assign(assign: _Field, result_key: str | None):
     context = assign.context
 
     def run(frame, raw, result):
-        values = assign.value(frame, _with_result(frame, raw, result, with_result, context))
+        values = assign.value(frame, _with_result(frame, raw, result, result_key, context))
         return check_assigned(frame.state.name, values, frame.variables)
     return run
-
-
-def _catch_finish(output: _Field):
-    context = output.context
-
-    def finish(frame, raw, error_output):
-        states = _states(frame, raw, context)
-        states["errorOutput"] = error_output
-        return output.value(frame, states)
-    return finish
-
-
-def _catch_assign(assign: _Field):
-    context = assign.context
-
-    def run(frame, raw, error_output):
-        states = _states(frame, raw, context)
-        states["errorOutput"] = error_output
-        return check_assigned(frame.state.name, assign.value(frame, states), frame.variables)
-    return run
-
-
-def catch_output(frame, state, raw, error_output, catcher):
-    """A Catcher's Output (default: the error output) and Assign, both over `$states.errorOutput`."""
-    output = catcher.finish(frame, raw, error_output)
-    assigned = catcher.assign(frame, raw, error_output) if catcher.assign is not None else None
-    return output, catcher.next, assigned
 
 
 # --------------------------------------------------------------------------- numbers
@@ -230,8 +204,8 @@ def choice_rule(rule: dict, index: int) -> ChoiceRule:
     assign = _field(rule, "Assign")
     return ChoiceRule(
         predicate, rule["Next"],
-        finish=None if output is None else _finish(output, False),
-        assign=None if assign is None else _assign(assign, False))
+        finish=None if output is None else _finish(output, None),
+        assign=None if assign is None else _assign(assign, None))
 
 
 def run_choice_jsonata(frame, state, raw):
@@ -385,4 +359,4 @@ def batcher_spec(frame, state, raw) -> dict:
 
 
 __all__ = ["compile_io", "number_field", "choice_rule", "run_choice_jsonata", "wait_fields",
-           "fail_fields", "map_fields", "map_items", "map_limits", "batcher_spec", "catch_output"]
+           "fail_fields", "map_fields", "map_items", "map_limits", "batcher_spec"]

@@ -287,12 +287,10 @@ def _visited(frame, state, outcome: str) -> None:
 
 
 def catch(frame: Frame, state, raw, err: ASLError, catcher):
-    error_output = {"Error": err.error, "Cause": err.cause} if err.cause is not None else {"Error": err.error}
-    if state.jsonata:
-        from ..definition.jsonata_compiler import catch_output
-        return catch_output(frame, state, raw, error_output, catcher)
+    """The Catcher's output and Assign (JSONPath ResultPath, or JSONata over `$states.errorOutput`)."""
+    error_output = err.output()
     output = catcher.finish(frame, raw, error_output)
-    assigned = catcher.assign(frame, raw, error_output) if catcher.assign else None
+    assigned = catcher.assign(frame, raw, error_output) if catcher.assign is not None else None
     return output, catcher.next, assigned
 
 

@@ -106,7 +106,7 @@ def _iterate(frame, state, effective, items, max_concurrency, tolerated_count, t
                 child.last_event = frame.last_event = len(frame.history)
                 child.event("MapIterationFailed", "mapIterationFailedEventDetails", {"index": index, "name": name})
             _check_tolerance(frame, latest, err, failures, total, tolerated_count, tolerated_pct)
-            results.append(_error_output(err))
+            results.append(err.output())
             continue
         end = child.clock.now
         if end > latest:
@@ -136,10 +136,6 @@ def _check_tolerance(frame, latest, err, failures, total, tolerated_count, toler
         raise err
     raise ASLError(EXCEED_TOLERATED_FAILURE_THRESHOLD,
                        "The specified tolerated failure threshold was exceeded") from err
-
-
-def _error_output(err):
-    return {"Error": err.error, "Cause": err.cause} if err.cause is not None else {"Error": err.error}
 
 
 def _iterate_on_threads(frame, state, effective, items, max_concurrency, tolerated_count, tolerated_pct):
@@ -190,7 +186,7 @@ def _iterate_on_threads(frame, state, effective, items, max_concurrency, tolerat
                 pool.shutdown(wait=False, cancel_futures=True)
                 frame.last_event = len(frame.history)
                 raise
-            results.append(_error_output(value))
+            results.append(value.output())
     frame.last_event = len(frame.history)
     return results
 
