@@ -9,19 +9,16 @@ lives in `engine/states/`.
 from __future__ import annotations
 
 import gc
-
-import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import DATA_LIMIT_EXCEEDED, ASLError, StateRuntimeError
 from ..query.timestamps import format_timestamp
 from .clock import ExecutionTimedOut, RealClock, VirtualClock
 from .history import MAX_EVENTS, History
-from .payload import MAX_PAYLOAD_BYTES, payload_too_large  # noqa: F401 - re-exported
+from .payload import payload_too_large
 from .retry import find_catcher, find_retrier, retry_delay
-
 
 
 @dataclass
@@ -300,9 +297,3 @@ def check_payload_size(state, output) -> None:
         raise ASLError(DATA_LIMIT_EXCEEDED,
                        f"The state/task '{state.name}' returned a result with a size exceeding the "
                        f"maximum number of bytes service limit.")
-
-
-@dataclass
-class RunOptions:
-    clock: str = "virtual"
-    config: ExecutionConfig = field(default_factory=ExecutionConfig)

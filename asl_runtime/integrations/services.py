@@ -341,7 +341,7 @@ def _parameters(res, params):
 
 def check_result_size(result, label: str) -> None:
     """A service result over 256 KiB fails the Task (catchable, unlike an oversized state output)."""
-    from ..engine.execution import payload_too_large
+    from ..engine.payload import payload_too_large
     if payload_too_large(result):
         raise ASLError(DATA_LIMIT_EXCEEDED, f"The state/task '{label}' returned a result with a size "
                                             f"exceeding the maximum number of bytes service limit.")

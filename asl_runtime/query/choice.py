@@ -152,7 +152,3 @@ def compile_rule(rule: dict) -> Predicate:
             cmp, const = COMPARISONS[op], operand
             return lambda i, c, v: cmp(get(i, c, v), const)
     raise ValueError(f"Choice rule has no comparison operator: {sorted(rule)}")
-
-
-def rule_uses_context(rule) -> bool:
-    return "$$" in repr(rule)

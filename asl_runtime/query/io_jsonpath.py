@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import json
 
-from ..errors import (PARAMETER_PATH_FAILURE, RESULT_PATH_MATCH_FAILURE, RUNTIME, ASLError,
-                      PathNotFound, StateRuntimeError)
+from ..errors import RESULT_PATH_MATCH_FAILURE, RUNTIME, ASLError, PathNotFound, StateRuntimeError
 from .jsonpath import compile_path, evaluate, set_at
 from .template import TemplateFieldError, compile_template
 from .variables import check_assigned
@@ -143,4 +142,4 @@ def uses_context(*values) -> bool:
 
 
 __all__ = ["build_prepare", "build_finish", "build_catch_finish", "build_assign", "template_runner",
-           "select_path", "path_field", "to_json", "PARAMETER_PATH_FAILURE"]
+           "select_path", "path_field", "to_json"]

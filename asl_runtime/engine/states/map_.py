@@ -9,8 +9,7 @@ from __future__ import annotations
 import heapq
 import math
 
-from ...errors import (EXCEED_TOLERATED_FAILURE_THRESHOLD, QUERY_EVALUATION_ERROR, RUNTIME, ASLError,
-                       StateRuntimeError)
+from ...errors import EXCEED_TOLERATED_FAILURE_THRESHOLD, RUNTIME, ASLError, StateRuntimeError
 from ...query.io_jsonpath import select_path, to_json
 from ..execution import run_scope
 from ..history import History
@@ -254,6 +253,3 @@ def _batches(frame, spec, effective, items):
             entry["BatchInput"] = batch_input
         out.append(entry)
     return out
-
-
-__all__ = ["run_map", "QUERY_EVALUATION_ERROR"]
