@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import DATA_LIMIT_EXCEEDED, ASLError, StateRuntimeError
-from ..query.timestamps import format_timestamp
+from ..query.timestamps import format_epoch
 from .clock import ExecutionTimedOut, RealClock, VirtualClock
 from .history import MAX_EVENTS, History
 from .payload import payload_too_large
@@ -82,7 +82,7 @@ class Execution:
         limit = MAX_EVENTS if config.state_machine_type == "STANDARD" else None
         self.history = History(limit, threads=not self.clock.virtual)
         self.context_execution = {
-            "Id": self.arn, "Input": input, "StartTime": format_timestamp_ts(self.start),
+            "Id": self.arn, "Input": input, "StartTime": format_epoch(self.start),
             "Name": config.execution_name, "RoleArn": config.role_arn, "RedriveCount": 0,
         }
         self.context_state_machine = {"Id": config.state_machine_arn, "Name": config.state_machine_name}
@@ -123,11 +123,6 @@ class Execution:
         return Outcome("SUCCEEDED", output=output)
 
 
-def format_timestamp_ts(ts: float) -> str:
-    from datetime import datetime, timezone
-    return format_timestamp(datetime.fromtimestamp(ts, tz=timezone.utc))
-
-
 class Frame:
     """A running scope: its clock, variables and the last history event it recorded."""
 
@@ -163,7 +158,7 @@ class Frame:
         ctx = self._context
         if ctx is None:
             ex = self.execution
-            state = {"EnteredTime": format_timestamp_ts(self.entered_time), "Name": self.state.name}
+            state = {"EnteredTime": format_epoch(self.entered_time), "Name": self.state.name}
             if self.state.type in ("Task", "Parallel", "Map"):
                 state["RetryCount"] = self.retry_count
             ctx = {"Execution": ex.context_execution, "StateMachine": ex.context_state_machine, "State": state}

@@ -6,11 +6,10 @@ when someone asks for the history.
 
 from __future__ import annotations
 
-import json
 import threading
-from datetime import datetime, timezone
-
 from ..errors import RUNTIME, ASLError
+from ..query.io_jsonpath import to_json
+from ..query.timestamps import format_epoch
 
 #: AWS's limit on events in a Standard execution's history.
 MAX_EVENTS = 25_000
@@ -50,26 +49,21 @@ class History:
         """Events as GetExecutionHistory returns them (JSON-ready)."""
         out = []
         for i, (type_, previous, ts, key, details) in enumerate(self.events, start=1):
-            event = {"timestamp": _iso(ts), "type": type_, "id": i, "previousEventId": previous}
+            event = {"timestamp": format_epoch(ts), "type": type_, "id": i, "previousEventId": previous}
             if key is not None:
                 event[key] = _render(details or {})
             out.append(event)
         return out
 
 
-def _iso(ts: float) -> str:
-    dt = datetime.fromtimestamp(ts, tz=timezone.utc)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
-
-
 def _render(details: dict) -> dict:
     out = {}
     for k, v in details.items():
         if k == "assignedVariables":
-            out[k] = {name: json.dumps(val, separators=(",", ":"), ensure_ascii=False) for name, val in v.items()}
+            out[k] = {name: to_json(val) for name, val in v.items()}
             out["assignedVariablesDetails"] = {"truncated": False}
         elif k in _JSON_FIELDS:
-            out[k] = json.dumps(v, separators=(",", ":"), ensure_ascii=False)
+            out[k] = to_json(v)
             detail_key = {"input": "inputDetails", "output": "outputDetails"}.get(k)
             if detail_key:
                 out[detail_key] = {"truncated": False}

@@ -11,7 +11,6 @@ SDK integrations (`arn:aws:states:::aws-sdk:...`) the SDK v2 ones (`Sqs.QueueDoe
 from __future__ import annotations
 
 import base64
-import json
 import os
 import re
 import sys
@@ -22,6 +21,7 @@ from datetime import datetime, timezone
 from email.utils import format_datetime
 
 from ..errors import ASLError
+from ..query.io_jsonpath import to_json
 
 ENDPOINT_ENV = "ASL_AWS_ENDPOINT_URL"
 
@@ -184,7 +184,7 @@ def with_http_metadata(service: str, response: dict) -> dict:
     meta = response.get("ResponseMetadata", {})
     request_id = meta.get("RequestId") or str(uuid.uuid4())
     body = {k: _plain(v) for k, v in response.items() if k != "ResponseMetadata"}
-    wire = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    wire = to_json(body).encode()
     headers = {"Connection": "keep-alive", "Content-Length": str(len(wire)),
                "Content-Type": _CONTENT_TYPES.get(service, "application/x-amz-json-1.0"),
                "Date": format_datetime(datetime.now(timezone.utc), usegmt=True)}

@@ -6,18 +6,13 @@ Functions returns it; `ACTIONS` is the table the dispatcher reads.
 
 from __future__ import annotations
 
-import json
-
+from ..query.io_jsonpath import to_json
 from . import aws
-
-
-def _compact(value) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def _json_text(value):
     """Step Functions sends a JSON value given for a text field (MessageBody, Message) as its JSON text."""
-    return value if isinstance(value, str) else _compact(value)
+    return value if isinstance(value, str) else to_json(value)
 
 
 def _request(services, frame, service: str, method: str, params: dict) -> dict:
@@ -70,7 +65,7 @@ def events_put_events(services, frame, params):
     response = _request(services, frame, "events", "put_events", params)
     result = {"Entries": response.get("Entries", []), "FailedEntryCount": response.get("FailedEntryCount", 0)}
     if result["FailedEntryCount"]:
-        raise ASLError("EventBridge.FailedEntry", _compact(result))
+        raise ASLError("EventBridge.FailedEntry", to_json(result))
     return result
 
 

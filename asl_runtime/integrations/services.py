@@ -16,6 +16,7 @@ from typing import Callable
 
 from ..engine.clock import ExecutionTimedOut, current_clock
 from ..errors import DATA_LIMIT_EXCEEDED, HEARTBEAT_TIMEOUT, RUNTIME, TIMEOUT, ASLError
+from ..query.io_jsonpath import to_json
 from . import callbacks, local_lambda
 from .resources import WAIT_FOR_TASK_TOKEN, Resource, ResourceError, parse_resource
 
@@ -359,7 +360,7 @@ def _function_error(body: bytes, compact: bool = True) -> ASLError:
     doc = local_lambda.decode_payload(body)
     error = doc.get("errorType", "Exception") if isinstance(doc, dict) else "Exception"
     if compact and isinstance(doc, dict):
-        cause = json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+        cause = to_json(doc)
     else:
         cause = body.decode("utf-8", "replace")
     return ASLError(error, cause)

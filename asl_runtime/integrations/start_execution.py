@@ -15,6 +15,7 @@ import threading
 import uuid
 
 from ..errors import RUNTIME, TASK_FAILED, TIMEOUT, ASLError
+from ..query.io_jsonpath import to_json
 from . import aws
 from .resources import SYNC, SYNC2
 
@@ -129,14 +130,14 @@ def start_execution(services, frame, res, params, timeout):
         raise ASLError(TIMEOUT, "")
     description = describe(execution, child_input, outcome, parsed=res.pattern == SYNC2)
     if outcome.status != "SUCCEEDED":
-        raise ASLError(TASK_FAILED, json.dumps(description, separators=(",", ":"), ensure_ascii=False))
+        raise ASLError(TASK_FAILED, to_json(description))
     return description
 
 
 def describe(execution, child_input, outcome, parsed: bool) -> dict:
     """DescribeExecution as .sync returns it (PascalCase; Input/Output as JSON text unless .sync:2)."""
     def text(value):
-        return value if parsed else json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        return value if parsed else to_json(value)
 
     out = {"ExecutionArn": execution.arn, "Input": text(child_input), "InputDetails": {"Included": True},
            "Name": execution.config.execution_name, "StartDate": aws.epoch_millis(execution.start),

@@ -13,7 +13,6 @@ Results may share structure with `$states` and the variables: callers must not m
 from __future__ import annotations
 
 import functools
-import json
 import math
 import re
 import threading
@@ -21,6 +20,7 @@ import time
 from typing import Any
 
 from ..errors import QUERY_EVALUATION_ERROR, ASLError
+from .io_jsonpath import to_json
 
 
 class _Undefined:
@@ -358,7 +358,7 @@ class Expression:
         """AWS's error for a result of the wrong JSON type (`expected`: 'array', 'number', ...)."""
         return ASLError(QUERY_EVALUATION_ERROR, f"The JSONata expression '{self.text}' specified for the "
                         f"field '{self.field}' returned an unexpected result type. Expected "
-                        f"'{expected}', but was '{json_type(value)}' for value: {_json_text(value)}")
+                        f"'{expected}', but was '{json_type(value)}' for value: {to_json(value)}")
 
     def _threw(self, detail: str) -> ASLError:
         return ASLError(QUERY_EVALUATION_ERROR, f"The JSONata expression '{self.text}' specified for the "
@@ -378,10 +378,6 @@ def json_type(value: Any) -> str:
     if isinstance(value, list):
         return "array"
     return "object"
-
-
-def _json_text(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 # --------------------------------------------------------------------------- results
@@ -523,7 +519,7 @@ def _js_json(value, lib) -> str:
     if value is None:
         return "undefined"
     try:
-        return _json_text(_plain(value, lib, _NO_ROOTS))
+        return to_json(_plain(value, lib, _NO_ROOTS))
     except Exception:
         return str(value)
 

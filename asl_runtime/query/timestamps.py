@@ -33,3 +33,8 @@ def format_timestamp(dt: datetime) -> str:
     """ISO-8601 with milliseconds and Z, as AWS renders context-object times."""
     dt = dt.astimezone(timezone.utc)
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+
+
+def format_epoch(ts: float) -> str:
+    """`format_timestamp` of seconds since the epoch (the clocks' unit)."""
+    return format_timestamp(datetime.fromtimestamp(ts, tz=timezone.utc))
