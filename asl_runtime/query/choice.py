@@ -81,6 +81,9 @@ COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "TimestampGreaterThanEquals": _ts_cmp(_GE),
 }
 
+_TIMESTAMP_OPS = {"TimestampEquals": _EQ, "TimestampLessThan": _LT, "TimestampGreaterThan": _GT,
+                  "TimestampLessThanEquals": _LE, "TimestampGreaterThanEquals": _GE}
+
 #: Type tests: name -> test(value) for a present value.
 TYPE_TESTS: dict[str, Callable[[Any], bool]] = {
     "IsNull": lambda v: v is None,
@@ -148,6 +151,14 @@ def compile_rule(rule: dict) -> Predicate:
         if op.endswith("Path") and op[:-4] in COMPARISONS:
             cmp, other = COMPARISONS[op[:-4]], _getter(operand)
             return lambda i, c, v: cmp(get(i, c, v), other(i, c, v))
+        if op in _TIMESTAMP_OPS:  # the literal operand is parsed once, here
+            compare, when = _TIMESTAMP_OPS[op], parse_timestamp(operand)
+            if when is None:
+                def never(i, c, v):
+                    get(i, c, v)  # a missing Variable is still an error
+                    return False
+                return never
+            return lambda i, c, v: (lambda t: t is not None and compare(t, when))(parse_timestamp(get(i, c, v)))
         if op in COMPARISONS:
             cmp, const = COMPARISONS[op], operand
             return lambda i, c, v: cmp(get(i, c, v), const)
