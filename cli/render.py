@@ -42,9 +42,10 @@ def render_execution(result, show_history: bool = False) -> None:
         table.add_column("Took (s)", justify="right")
         table.add_column("Outcome")
         start = result.states[0][2]
-        shown = result.states if len(result.states) <= 200 else result.states[:100] + result.states[-100:]
+        numbered = list(enumerate(result.states, start=1))
+        shown = numbered if len(numbered) <= 200 else numbered[:100] + numbered[-100:]
         styles = {"SUCCEEDED": "green", "FAILED": "red", "CAUGHT": "yellow"}
-        for i, (name, type_, entered, left, outcome) in enumerate(shown, start=1):
+        for i, (name, type_, entered, left, outcome) in shown:
             table.add_row(str(i), name, type_, f"{entered - start:.3f}", f"{left - entered:.3f}",
                           Text(outcome.lower(), style=styles.get(outcome, "")))
         if len(result.states) > 200:

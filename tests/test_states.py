@@ -797,3 +797,17 @@ def test_an_invalid_definition_is_refused_with_located_problems():
     with pytest.raises(DefinitionError) as info:
         StateMachine.from_json({"StartAt": "Missing", "States": {"A": {"Type": "Pass", "End": True}}})
     assert any(problem.path == "/StartAt" for problem in info.value.errors)
+
+
+def test_handler_exit_and_non_json_results_fail_the_task_as_lambda_reports_them():
+    import sys
+
+    from asl_runtime import StateMachine
+
+    sm = StateMachine.from_json({"StartAt": "T", "States": {"T": {
+        "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:f", "End": True}}})
+    exited = sm.run({}, handlers={"f": lambda event, ctx: sys.exit(3)})
+    assert (exited.status, exited.error) == ("FAILED", "Runtime.ExitError")
+    assert "exit status 3" in exited.cause
+    nan = sm.run({}, handlers={"f": lambda event, ctx: {"x": float("nan")}})
+    assert (nan.status, nan.error) == ("FAILED", "Runtime.MarshalError")

@@ -102,10 +102,15 @@ def invoke_handler(handler: Callable, event, context: LambdaContext) -> tuple[by
         result = handler(event, context)
     except Exception as exc:  # noqa: BLE001 - an unhandled function error, reported as Lambda does
         return json.dumps(error_document(exc, context.aws_request_id)).encode(), "Unhandled"
+    except SystemExit as exc:  # the function's process exits: Lambda reports Runtime.ExitError
+        doc = {"errorType": "Runtime.ExitError", "errorMessage":
+               f"RequestId: {context.aws_request_id} Error: Runtime exited with error: exit status {exc.code}"}
+        return json.dumps(doc).encode(), "Unhandled"
     if isinstance(result, (bytes, bytearray)):
         return bytes(result), None
     try:
-        return json.dumps(result).encode(), None
+        # NaN and Infinity are not JSON; Step Functions could not read such a payload.
+        return json.dumps(result, allow_nan=False).encode(), None
     except (TypeError, ValueError) as exc:
         doc = {"errorMessage": f"Unable to marshal response: {exc}", "errorType": "Runtime.MarshalError",
                "requestId": context.aws_request_id, "stackTrace": []}

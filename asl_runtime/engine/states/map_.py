@@ -117,7 +117,6 @@ def _iterate(frame, state, effective, items, max_concurrency, tolerated_count, t
             add("MapIterationSucceeded", child.last_event, end, "mapIterationSucceededEventDetails",
                 {"index": index, "name": name})
     frame.set_map_item(None, None)
-    frame.map_item = None
     frame.clock.now = latest
     return results
 
@@ -150,7 +149,6 @@ def _iterate_on_threads(frame, state, effective, items, max_concurrency, tolerat
         else:
             inputs.append(item)
     frame.set_map_item(None, None)
-    frame.map_item = None
 
     def one(index):
         child = frame.child()
