@@ -71,3 +71,20 @@ def test_real_clock_map_over_one_item_or_none():
         result = sm.run(items, clock="real")
         assert result.status == "SUCCEEDED", result.cause
         assert result.output == items
+
+
+def test_real_clock_machine_timeout_stops_waiting_for_a_slow_handler():
+    release = threading.Event()
+
+    def slow(event, context):
+        release.wait(10)  # held until the test lets go, after the run has timed out
+        return event
+
+    sm = StateMachine.from_json({"StartAt": "T", "TimeoutSeconds": 1, "States": {
+        "T": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:slow", "End": True}}})
+    sm.machine.timeout_seconds = 0.05  # below AWS's 1 s minimum only so the test waits 50 ms
+    try:
+        result = sm.run({}, handlers={"slow": slow}, clock="real")
+    finally:
+        release.set()
+    assert result.status == "TIMED_OUT"

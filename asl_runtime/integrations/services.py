@@ -267,8 +267,13 @@ class Services:
 
         worker = threading.Thread(target=target, daemon=True)
         worker.start()
-        worker.join(timeout)
+        # Wait for the Task's timeout or the machine's deadline, whichever comes first.
+        machine_left = None if clock.deadline is None else max(0.0, clock.deadline - clock.now)
+        waits = [w for w in (timeout, machine_left) if w is not None]
+        worker.join(min(waits) if waits else None)
         if worker.is_alive():
+            if machine_left is not None and (timeout is None or machine_left < timeout):
+                raise ExecutionTimedOut()
             raise ASLError(TIMEOUT, "")
         body, function_error = outcome["value"]
         return body, function_error, request_id
