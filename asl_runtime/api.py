@@ -81,6 +81,7 @@ class StateMachine:
 
         if input is None:
             input = {}
+        _check_input(input)
         machine_name = state_machine_name or self.name
         mocks = None
         if mock_config is not None or test_case is not None:
@@ -113,3 +114,17 @@ class StateMachine:
             machine_name = config.machine_for(test_case)
         config.check_test_case(machine_name, test_case, state_names(self.definition))
         return MockedTestCase(config, test_case), machine_name
+
+
+def _check_input(value) -> None:
+    """Refuse, as StartExecution does, input that is not JSON or is over 256 KiB."""
+    from .engine.payload import MAX_PAYLOAD_BYTES, json_size
+    from .errors import InvalidExecutionInput
+
+    try:
+        size = json_size(value)
+    except (TypeError, ValueError) as exc:
+        raise InvalidExecutionInput(f"the execution input is not JSON: {exc}") from None
+    if size > MAX_PAYLOAD_BYTES:
+        raise InvalidExecutionInput(f"the execution input is over {MAX_PAYLOAD_BYTES:,} bytes of JSON, "
+                                    f"the most AWS accepts")

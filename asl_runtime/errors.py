@@ -54,6 +54,10 @@ class PathNotFound(Exception):
         self.path = path
 
 
+class InvalidExecutionInput(ValueError):
+    """Input AWS's StartExecution would refuse: not JSON, or over 256 KiB."""
+
+
 class DefinitionError(Exception):
     """A definition AWS would refuse at CreateStateMachine; `.errors` lists the located problems."""
 

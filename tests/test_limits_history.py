@@ -370,3 +370,18 @@ def test_event_ids_and_links_match_the_aws_recording(case, lambda_handlers):
         state_machine_name=ctx["state_machine_name"], account_id=ctx["account_id"], region=ctx["region"],
         role_arn=ctx["role_arn"], state_machine_type=ctx.get("state_machine_type", "STANDARD"))
     assert links(result) == [(e["id"], e["previousEventId"], e["type"]) for e in case["events"]]
+
+
+def test_start_refuses_input_aws_would_refuse():
+    """StartExecution refuses input over 256 KiB or that is not JSON; so does run()."""
+    import datetime
+
+    import pytest
+
+    from asl_runtime import InvalidExecutionInput, StateMachine
+
+    sm = StateMachine.from_json({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+    for bad in ({"a": "x" * 262_144}, {"when": datetime.date(2026, 1, 1)}, {"n": float("nan")}):
+        with pytest.raises(InvalidExecutionInput):
+            sm.run(bad)
+    assert sm.run({"a": "x" * 262_000}).status == "SUCCEEDED"

@@ -27,6 +27,11 @@ def _make_chunker():
 _chunks = _make_chunker()
 
 
+def json_size(value) -> int:
+    """Bytes of the compact UTF-8 JSON of `value`; raises ValueError/TypeError if it is not JSON."""
+    return len("".join(_chunks(value)).encode("utf-8"))
+
+
 def payload_too_large(value) -> bool:
     """True when the UTF-8 JSON of `value` is over MAX_PAYLOAD_BYTES."""
     if value is None or value.__class__ in (bool, int, float):
