@@ -188,6 +188,7 @@ def _map(state: MapState, sdef, top):
     state.distributed = config.get("Mode") == "DISTRIBUTED"
     state.label = sdef.get("Label")
     state.item_batcher = sdef.get("ItemBatcher")
+    state.item_reader = state.result_writer = None
     if state.jsonata:
         from . import jsonata_compiler
         jsonata_compiler.map_fields(state, sdef)
@@ -199,6 +200,33 @@ def _map(state: MapState, sdef, top):
     state.max_concurrency = _int_field(sdef, "MaxConcurrency", default=0)
     state.tolerated_count = _int_field(sdef, "ToleratedFailureCount", default=None)
     state.tolerated_percentage = _int_field(sdef, "ToleratedFailurePercentage", default=None)
+    _reader_and_writer(state, sdef)
+
+
+def _reader_and_writer(state: MapState, sdef):
+    """ItemReader and ResultWriter of a JSONPath Map: Parameters templates over the effective input."""
+    from ..integrations import item_reader as ir
+    reader = sdef.get("ItemReader")
+    if isinstance(reader, dict):
+        config = reader.get("ReaderConfig") or {}
+        max_items = None
+        if "MaxItems" in config:
+            limit = config["MaxItems"]
+            max_items = lambda frame, effective: limit  # noqa: E731
+        elif "MaxItemsPath" in config:
+            path = compile_path(config["MaxItemsPath"])
+            max_items = lambda frame, effective: jp.select_path(path, effective, frame)  # noqa: E731
+        state.item_reader = ir.compile_item_reader(reader, _parameters(reader), max_items)
+    writer = sdef.get("ResultWriter")
+    if isinstance(writer, dict):
+        state.result_writer = ir.compile_result_writer(writer, _parameters(writer))
+
+
+def _parameters(holder: dict):
+    template = holder.get("Parameters")
+    if template is None:
+        return lambda frame, effective: {}
+    return jp.template_runner(template)
 
 
 def _int_field(sdef, key, default):

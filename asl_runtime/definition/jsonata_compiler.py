@@ -279,6 +279,30 @@ def map_fields(state, sdef: dict) -> None:
     batcher = sdef.get("ItemBatcher")
     if isinstance(batcher, dict):
         state.item_batcher = {key: _Field(value, f"ItemBatcher/{key}") for key, value in batcher.items()}
+    _reader_and_writer(state, sdef)
+
+
+def _reader_and_writer(state, sdef: dict) -> None:
+    """ItemReader and ResultWriter: Arguments (and ReaderConfig.MaxItems) evaluated over the state input."""
+    from ..integrations import item_reader as ir
+    reader = sdef.get("ItemReader")
+    if isinstance(reader, dict):
+        config = reader.get("ReaderConfig") or {}
+        max_items = None
+        if "MaxItems" in config:
+            field = _Field(config["MaxItems"], "ReaderConfig/MaxItems")
+            max_items = lambda frame, raw: _number(frame, raw, field)  # noqa: E731
+        state.item_reader = ir.compile_item_reader(reader, _arguments(reader, "ItemReader"), max_items)
+    writer = sdef.get("ResultWriter")
+    if isinstance(writer, dict):
+        state.result_writer = ir.compile_result_writer(writer, _arguments(writer, "ResultWriter"))
+
+
+def _arguments(holder: dict, where: str):
+    if "Arguments" not in holder:
+        return lambda frame, raw: {}
+    field = _Field(holder["Arguments"], f"{where}/Arguments")
+    return lambda frame, raw: field.value(frame, _states(frame, raw, field.context))
 
 
 def _item_selector(selector: _Field):

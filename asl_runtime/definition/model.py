@@ -90,7 +90,8 @@ class ParallelState(State):
 
 class MapState(State):
     __slots__ = ("processor", "items", "item_selector", "max_concurrency", "tolerated_count",
-                 "tolerated_percentage", "distributed", "label", "item_batcher")
+                 "tolerated_percentage", "distributed", "label", "item_batcher", "item_reader",
+                 "result_writer")
 
 
 @dataclass

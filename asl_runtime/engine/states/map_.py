@@ -17,13 +17,19 @@ from ..history import History
 
 def run_map(frame, state, raw):
     effective = state.prepare(frame, raw)
+    reader = state.item_reader
+    if reader is not None:  # the items come from S3; ItemsPath and Items do not apply
+        from ...integrations.item_reader import read_items
+        items = read_items(frame, reader, effective)
     if state.jsonata:
         from ...definition import jsonata_compiler as ja
-        items = ja.map_items(frame, state, raw)
+        if reader is None:
+            items = ja.map_items(frame, state, raw)
         max_concurrency, tolerated_count, tolerated_pct = ja.map_limits(frame, state, raw)
         batcher = ja.batcher_spec(frame, state, raw) if state.item_batcher is not None else None
     else:
-        items = effective if state.items is None else select_path(state.items, effective, frame)
+        if reader is None:
+            items = effective if state.items is None else select_path(state.items, effective, frame)
         if not isinstance(items, list):
             raise StateRuntimeError(RUNTIME, f"Map state input must be an array but was: {to_json(items)}")
         max_concurrency = _integer(frame, state, effective, "MaxConcurrency", state.max_concurrency)
@@ -35,11 +41,19 @@ def run_map(frame, state, raw):
     if not state.jsonata:  # AWS reads the tolerated-failure fields after recording MapStateStarted
         tolerated_count = _integer(frame, state, effective, "ToleratedFailureCount", state.tolerated_count)
         tolerated_pct = _percentage(frame, state, effective, state.tolerated_percentage)
+    map_run = None
+    if state.distributed or state.result_writer is not None:
+        from ...integrations.item_reader import map_run_ids
+        map_run = map_run_ids(frame, state)
     if state.distributed:
-        frame.event("MapRunStarted", "mapRunStartedEventDetails",
-                    {"mapRunArn": f"{frame.execution.arn.replace(':execution:', ':mapRun:')}/{state.name}"})
+        frame.event("MapRunStarted", "mapRunStartedEventDetails", {"mapRunArn": map_run[0]})
+    runs = [] if state.result_writer is not None else None
     try:
-        results = _iterate(frame, state, effective, items, max_concurrency, tolerated_count, tolerated_pct)
+        results = _iterate(frame, state, effective, items, max_concurrency, tolerated_count, tolerated_pct,
+                           runs)
+        if runs is not None:
+            from ...integrations.item_reader import write_results
+            results = write_results(frame, state, state.result_writer, effective, runs, map_run)
     except ASLError:
         if state.distributed:
             frame.event("MapRunFailed")
@@ -56,11 +70,14 @@ def run_map(frame, state, raw):
     return output, None, assigned
 
 
-def _iterate(frame, state, effective, items, max_concurrency, tolerated_count, tolerated_pct):
-    """Run every item; returns the outputs in item order (failed items as error objects when tolerated)."""
+def _iterate(frame, state, effective, items, max_concurrency, tolerated_count, tolerated_pct, runs=None):
+    """Run every item; returns the outputs in item order (failed items as error objects when tolerated).
+
+    `runs`, when a list, receives a ChildRun per item for the ResultWriter.
+    """
     if not frame.clock.virtual:  # the real clock's time cannot be set, so even one item takes this path
         return _iterate_on_threads(frame, state, effective, items, max_concurrency, tolerated_count,
-                                   tolerated_pct)
+                                   tolerated_pct, runs)
     processor = state.processor
     selector = state.item_selector
     distributed = state.distributed
@@ -92,9 +109,12 @@ def _iterate(frame, state, effective, items, max_concurrency, tolerated_count, t
                 child.variables = dict(outer_variables)
             child.last_event = add("MapIterationStarted", frame.last_event, child.clock.now,
                                    "mapIterationStartedEventDetails", {"index": index, "name": name})
+        begin = child.clock.now
         try:
             results.append(run_scope(child, processor, value))
         except ASLError as err:
+            if runs is not None:
+                runs.append(_child_run(index, value, False, err.output(), begin, child.clock.now))
             latest = max(latest, child.clock.now)
             if slots is not None:
                 heapq.heappush(slots, child.clock.now)
@@ -108,6 +128,8 @@ def _iterate(frame, state, effective, items, max_concurrency, tolerated_count, t
             results.append(err.output())
             continue
         end = child.clock.now
+        if runs is not None:
+            runs.append(_child_run(index, value, True, results[-1], begin, end))
         if end > latest:
             latest = end
         if slots is not None:
@@ -136,7 +158,13 @@ def _check_tolerance(frame, latest, err, failures, total, tolerated_count, toler
                        "The specified tolerated failure threshold was exceeded") from err
 
 
-def _iterate_on_threads(frame, state, effective, items, max_concurrency, tolerated_count, tolerated_pct):
+def _child_run(index, value, ok, output, begin, end):
+    from ...integrations.item_reader import ChildRun
+    return ChildRun(index, value, ok, output, begin, end)
+
+
+def _iterate_on_threads(frame, state, effective, items, max_concurrency, tolerated_count, tolerated_pct,
+                        runs=None):
     """Real clock: iterations run concurrently, at most MaxConcurrency (0: up to 40) at a time."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -158,20 +186,28 @@ def _iterate_on_threads(frame, state, effective, items, max_concurrency, tolerat
             child.last_event = 0
         else:
             child.event("MapIterationStarted", "mapIterationStartedEventDetails", {"index": index, "name": name})
+        begin = child.clock.now
         try:
             out = run_scope(child, processor, inputs[index])
         except ASLError as err:
             if not distributed:
                 child.event("MapIterationFailed", "mapIterationFailedEventDetails", {"index": index, "name": name})
+            if runs is not None:
+                timings[index] = (begin, child.clock.now)
             return False, err
         if not distributed:
             child.event("MapIterationSucceeded", "mapIterationSucceededEventDetails", {"index": index, "name": name})
+        if runs is not None:
+            timings[index] = (begin, child.clock.now)
         return True, out
 
+    timings = [(0.0, 0.0)] * len(items)
     workers = max_concurrency if max_concurrency and max_concurrency > 0 else 40
     results, failures = [], 0
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(items)))) as pool:
-        for ok, value in pool.map(one, range(len(items))):
+        for index, (ok, value) in enumerate(pool.map(one, range(len(items)))):
+            if runs is not None:
+                runs.append(_child_run(index, inputs[index], ok, value if ok else value.output(), *timings[index]))
             if ok:
                 results.append(value)
                 continue
