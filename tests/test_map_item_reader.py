@@ -258,3 +258,17 @@ def test_result_writer_under_the_real_clock(s3):
     out = sm.run({"key": "items.json"}, clock="real").output
     folder = out["ResultWriterDetails"]["Key"].rsplit("/", 1)[0]
     assert [json.loads(e["Output"]) for e in json.loads(body(s3, f"{folder}/SUCCEEDED_0.json"))] == [1, 2, 3]
+
+
+def test_batch_input_paths_are_evaluated():
+    from asl_runtime import StateMachine
+
+    sm = StateMachine.from_json({"StartAt": "M", "States": {"M": {
+        "Type": "Map", "ItemsPath": "$.items", "End": True,
+        "ItemBatcher": {"MaxItemsPerBatchPath": "$.size", "BatchInput": {"run.$": "$$.Execution.Name", "tag.$": "$.tag"}},
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+                          "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}}}})
+    result = sm.run({"items": [1, 2, 3], "size": 2, "tag": "t"}, execution_name="run-1")
+    assert result.status == "SUCCEEDED", result.cause
+    assert result.output == [{"Items": [1, 2], "BatchInput": {"run": "run-1", "tag": "t"}},
+                             {"Items": [3], "BatchInput": {"run": "run-1", "tag": "t"}}]

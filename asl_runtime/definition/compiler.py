@@ -193,6 +193,8 @@ def _map(state: MapState, sdef, top):
         from . import jsonata_compiler
         jsonata_compiler.map_fields(state, sdef)
         return
+    if state.item_batcher is not None:
+        state.item_batcher = _item_batcher(state.item_batcher)
     items_path = jp.path_field(sdef, "ItemsPath")
     state.items = None if items_path is jp._ABSENT else items_path
     selector = sdef.get("ItemSelector", sdef.get("Parameters"))
@@ -227,6 +229,17 @@ def _parameters(holder: dict):
     if template is None:
         return lambda frame, effective: {}
     return jp.template_runner(template)
+
+
+def _item_batcher(batcher: dict) -> dict:
+    """ItemBatcher with its paths compiled and BatchInput as a payload template."""
+    spec = dict(batcher)
+    for key in ("MaxItemsPerBatchPath", "MaxInputBytesPerBatchPath"):
+        if key in spec:
+            spec[key] = compile_path(spec[key])
+    if "BatchInput" in spec:
+        spec["BatchInput"] = jp.template_runner(spec["BatchInput"])
+    return spec
 
 
 def _int_field(sdef, key, default):

@@ -266,10 +266,13 @@ def _batches(frame, spec, effective, items):
     """ItemBatcher: group items into {"Items": [...], "BatchInput": ...} objects."""
     size = spec.get("MaxItemsPerBatch")
     if size is None and "MaxItemsPerBatchPath" in spec:
-        from ...query.jsonpath import compile_path
-        size = select_path(compile_path(spec["MaxItemsPerBatchPath"]), effective, frame)
+        size = select_path(spec["MaxItemsPerBatchPath"], effective, frame)
     max_bytes = spec.get("MaxInputBytesPerBatch")
+    if max_bytes is None and "MaxInputBytesPerBatchPath" in spec:
+        max_bytes = select_path(spec["MaxInputBytesPerBatchPath"], effective, frame)
     batch_input = spec.get("BatchInput")
+    if callable(batch_input):  # a JSONPath template, compiled at load (JSONata arrives evaluated)
+        batch_input = batch_input(frame, effective)
     batches, current, current_bytes = [], [], 0
     for item in items:
         item_bytes = len(to_json(item).encode())
