@@ -168,19 +168,23 @@ def _assign(assign: _Field, result_key: str | None):
 
 
 # --------------------------------------------------------------------------- numbers
-def number_field(sdef: dict, key: str):
-    """TimeoutSeconds/HeartbeatSeconds: callable(frame, raw) -> positive integer, or None."""
+def _checked_field(sdef: dict, key: str, check, missing=None):
+    """A field holding a literal, or one expression whose result `check(field, value)` vets."""
     if key not in sdef:
-        return None
+        return missing
     value = sdef[key]
     if not is_jsonata_string(value):
         return lambda frame, raw: value
     field = _Field(value, key)
 
-    def seconds(frame, raw):
-        result = field.value(frame, _states(frame, raw, field.context))
-        return _positive_integer(field, key, result)
-    return seconds
+    def evaluate(frame, raw):
+        return check(field, field.value(frame, _states(frame, raw, field.context)))
+    return evaluate
+
+
+def number_field(sdef: dict, key: str):
+    """TimeoutSeconds/HeartbeatSeconds: callable(frame, raw) -> positive integer, or None."""
+    return _checked_field(sdef, key, lambda field, result: _positive_integer(field, key, result))
 
 
 def _positive_integer(field: _Field, key: str, value) -> int:
@@ -252,19 +256,13 @@ def fail_fields(sdef: dict):
 
 
 def _fail_field(sdef: dict, key: str):
-    if key not in sdef:
-        return lambda frame, raw: None
-    value = sdef[key]
-    if not is_jsonata_string(value):
-        return lambda frame, raw: value
-    field = _Field(value, key)
+    return _checked_field(sdef, key, _string_result, missing=lambda frame, raw: None)
 
-    def text(frame, raw):
-        result = field.value(frame, _states(frame, raw, field.context))
-        if not isinstance(result, str):
-            raise field.type_error("string", result)
-        return result
-    return text
+
+def _string_result(field, result):
+    if not isinstance(result, str):
+        raise field.type_error("string", result)
+    return result
 
 
 # --------------------------------------------------------------------------- Map

@@ -408,6 +408,7 @@ def _plain(value, lib, roots):
     is in `roots` came from the caller and are returned untouched.
     """
     kind = type(value)
+    # The dict and list branches are kept apart on purpose: this walks every result value.
     if kind is dict:
         if id(value) in roots:
             return value
