@@ -1,27 +1,24 @@
 """state_machines/checkout_jsonata: a JSONata workflow that keeps its state in variables."""
 
 import json
-from pathlib import Path
 
 import pytest
 
-from asl_runtime import StateMachine
-from asl_runtime.integrations.local_lambda import load_handlers
+from example_support import example_dir, example_input, example_machine, fresh_handlers
 
-HERE = Path(__file__).resolve().parents[1] / "state_machines" / "checkout_jsonata"
-INPUT = json.loads((HERE / "input.json").read_text())
+HERE = example_dir("checkout_jsonata")
+INPUT = example_input("checkout_jsonata")
 DAY = 86_400
 
 
 @pytest.fixture
 def flow():
-    return StateMachine.from_file(HERE / "definition.asl.json")
+    return example_machine("checkout_jsonata")
 
 
 @pytest.fixture
 def shop():
-    handlers = load_handlers(str(HERE / "handlers.py"))
-    state = handlers["ReserveStock"].__globals__
+    handlers, state = fresh_handlers("checkout_jsonata")
     state["STOCK"].update({"kettle": [3, "west-2"], "mug": [10, "east-1"]})
     return handlers, state
 

@@ -2,27 +2,24 @@
 
 import json
 import random
-from pathlib import Path
 
 import pytest
 
-from asl_runtime import StateMachine
-from asl_runtime.integrations.local_lambda import load_handlers
+from example_support import example_dir, example_input, example_machine, fresh_handlers
 
-HERE = Path(__file__).resolve().parents[1] / "state_machines" / "flaky_api_retry"
-INPUT = json.loads((HERE / "input.json").read_text())
+HERE = example_dir("flaky_api_retry")
+INPUT = example_input("flaky_api_retry")
 CAPS = [1, 2, 4, 8, 16, 16]  # IntervalSeconds 1, BackoffRate 2, MaxDelaySeconds 16
 
 
 @pytest.fixture
 def flow():
-    return StateMachine.from_file(HERE / "definition.asl.json")
+    return example_machine("flaky_api_retry")
 
 
 @pytest.fixture
 def api():
-    handlers = load_handlers(str(HERE / "handlers.py"))
-    return handlers, handlers["CallPaymentsApi"].__globals__
+    return fresh_handlers("flaky_api_retry")
 
 
 def test_recovers_and_charges_once_even_when_a_response_is_lost(flow, api):

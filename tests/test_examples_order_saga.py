@@ -3,28 +3,25 @@
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from asl_runtime import StateMachine
-from asl_runtime.integrations.local_lambda import load_handlers
+from example_support import example_dir, example_input, example_machine, fresh_handlers
 
-HERE = Path(__file__).resolve().parents[1] / "state_machines" / "order_saga"
-INPUT = json.loads((HERE / "input.json").read_text())
+HERE = example_dir("order_saga")
+INPUT = example_input("order_saga")
 MOCKS = str(HERE / "mocks.json")
 
 
 @pytest.fixture
 def saga():
-    return StateMachine.from_file(HERE / "definition.asl.json", name="OrderSaga")
+    return example_machine("order_saga", "OrderSaga")
 
 
 @pytest.fixture
 def shop():
     """Fresh handlers and their stores (module state of a newly loaded handlers file)."""
-    handlers = load_handlers(str(HERE / "handlers.py"))
-    return handlers, handlers["ReserveInventory"].__globals__
+    return fresh_handlers("order_saga")
 
 
 def order(**changes):

@@ -1,27 +1,23 @@
 """state_machines/user_signup: a Parallel fan-out whose slow side branches become "pending"."""
 
-import json
-from pathlib import Path
 
 import pytest
 
-from asl_runtime import StateMachine
-from asl_runtime.integrations.local_lambda import load_handlers
+from example_support import example_dir, example_input, example_machine, fresh_handlers
 
-HERE = Path(__file__).resolve().parents[1] / "state_machines" / "user_signup"
-INPUT = json.loads((HERE / "input.json").read_text())
+HERE = example_dir("user_signup")
+INPUT = example_input("user_signup")
 MOCKS = str(HERE / "mocks.json")
 
 
 @pytest.fixture
 def signup():
-    return StateMachine.from_file(HERE / "definition.asl.json", name="UserSignup")
+    return example_machine("user_signup", "UserSignup")
 
 
 @pytest.fixture
 def services():
-    handlers = load_handlers(str(HERE / "handlers.py"))
-    return handlers, handlers["PostWebhook"].__globals__
+    return fresh_handlers("user_signup")
 
 
 def test_everything_in_time(signup, services):
