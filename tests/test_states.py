@@ -485,6 +485,18 @@ def test_wait_output_path():
     assert succeeded(one({"Type": "Wait", "Seconds": 1, "OutputPath": "$.keep"}), {"keep": 1, "drop": 2}) == 1
 
 
+def test_wait_output_path_selects_from_what_input_path_selected():
+    # Wait has InputPath and OutputPath: its output is OutputPath applied to the effective input.
+    wait = {"Type": "Wait", "Seconds": 1, "InputPath": "$.a", "OutputPath": "$.b"}
+    assert succeeded(one(wait), {"a": {"b": 1}}) == 1
+
+
+def test_wait_seconds_path_reads_the_effective_input():
+    wait = {"Type": "Wait", "SecondsPath": "$.s", "InputPath": "$.a"}
+    result = run(one(wait), {"a": {"s": 30}})
+    assert (result.output, result.duration) == ({"s": 30}, 30)
+
+
 # =========================================================================== Succeed
 def test_succeed_ends_the_execution_with_its_input():
     machine = {"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}

@@ -8,7 +8,8 @@ from ...query.timestamps import parse_timestamp
 
 
 def run_wait(frame, state, raw):
-    value = state.wait_value(frame, state.prepare(frame, raw))
+    effective = state.prepare(frame, raw)  # InputPath; OutputPath then applies to what it selected
+    value = state.wait_value(frame, effective)
     kind = state.wait_kind
     if kind in ("Seconds", "SecondsPath"):
         seconds = _seconds(state, kind, value)
@@ -16,7 +17,7 @@ def run_wait(frame, state, raw):
         when = value if isinstance(value, datetime) else _timestamp(state, kind, value)
         seconds = when.timestamp() - frame.clock.now
     frame.sleep(seconds)
-    output = state.finish(frame, raw, raw)
+    output = state.finish(frame, raw, effective)
     assigned = state.assign(frame, raw, raw) if state.assign is not None else None
     return output, None, assigned
 
