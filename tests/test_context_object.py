@@ -96,6 +96,16 @@ def test_express_execution_arn():
     assert ctx["StateMachine"]["Id"] == "arn:aws:states:us-east-1:111111111111:stateMachine:Fast"
 
 
+def test_an_express_execution_has_no_redrive_count():
+    # recorded (StartSyncExecution): test_express_sync.TestExpressSync.test_query_runtime_memory;
+    # Express executions cannot be redriven, and their context object has no RedriveCount.
+    ctx, _ = context_of(state_machine_type="EXPRESS", execution_name="e1", state_machine_name="Fast",
+                        role_arn="arn:aws:iam::111111111111:role/Runner")
+    assert ctx["Execution"] == {
+        "Id": ctx["Execution"]["Id"], "Input": {"message": "hi"}, "Name": "e1",
+        "RoleArn": "arn:aws:iam::111111111111:role/Runner", "StartTime": ctx["Execution"]["StartTime"]}
+
+
 def test_express_execution_id_defaults_to_a_fresh_id():
     _, result = context_of(state_machine_type="EXPRESS", execution_name="e1", state_machine_name="Fast")
     assert re.fullmatch(r"arn:aws:states:us-east-1:123456789012:express:Fast:e1:[0-9a-f-]{36}", result.execution_arn)

@@ -85,6 +85,9 @@ class Execution:
             "Id": self.arn, "Input": input, "StartTime": format_epoch(self.start),
             "Name": config.execution_name, "RoleArn": config.role_arn, "RedriveCount": 0,
         }
+        if config.state_machine_type == "EXPRESS":
+            # Express executions cannot be redriven; AWS's recorded context object has no RedriveCount.
+            del self.context_execution["RedriveCount"]
         self.context_state_machine = {"Id": config.state_machine_arn, "Name": config.state_machine_name}
         self.end = self.start
         self.states_visited: list[tuple] = []  # (name, type, entered, left, outcome)
