@@ -298,6 +298,23 @@ def test_task_timeout_seconds_path(timeout, status):
     assert result.duration == pytest.approx(min(timeout, 60))
 
 
+@pytest.mark.parametrize("field", ["TimeoutSecondsPath", "HeartbeatSecondsPath"])
+@pytest.mark.parametrize("value, shown", [("soon", "soon"), ({"s": 1}, '{"s":1}'), (True, "true"),
+                                          (-5, "-5"), (0, "0"), (2.5, "2.5")])
+def test_a_seconds_path_that_selects_no_positive_integer_fails_the_state(field, value, shown):
+    # AWS: "the reference path must select fields whose values are positive integers".
+    result = run(task(**{field: "$.t"}), {"t": value}, handler=slow(1))
+    assert (result.status, result.error) == ("FAILED", "States.Runtime")
+    assert result.cause == (f"An error occurred while executing the state 'Work' (entered at the event id #2). "
+                            f'The {field} field refers to value "{shown}" which is not a valid integer: $.t')
+
+
+def test_a_seconds_path_failure_is_terminal_like_every_states_runtime_error():
+    catch = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Handled"}]
+    result = run(task(catch=catch, TimeoutSecondsPath="$.t"), {"t": "x"}, handler=slow(1))
+    assert (result.status, result.error) == ("FAILED", "States.Runtime")
+
+
 def test_task_timeout_is_caught_by_states_timeout_not_by_task_failed():
     catch = [{"ErrorEquals": ["States.TaskFailed"], "ResultPath": "$.failed", "Next": "Handled"},
              {"ErrorEquals": ["States.Timeout"], "ResultPath": "$.timeout", "Next": "Handled"}]

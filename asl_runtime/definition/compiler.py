@@ -95,8 +95,21 @@ def _seconds_field(state, sdef, key):
         return lambda frame, raw: value
     if key + "Path" in sdef:
         path = compile_path(sdef[key + "Path"])
-        return lambda frame, raw: jp.select_path(path, raw, frame)
+        return lambda frame, raw: _positive_seconds(key + "Path", path, jp.select_path(path, raw, frame))
     return None
+
+
+def _positive_seconds(field, path, value):
+    """A *SecondsPath must select a positive integer; anything else fails the state (States.Runtime).
+
+    The wording is the one AWS records for Map's MaxConcurrencyPath and ToleratedFailureCountPath.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0 or value != int(value):
+        from ..errors import RUNTIME, StateRuntimeError
+        shown = value if isinstance(value, str) else jp.to_json(value)
+        raise StateRuntimeError(RUNTIME, f'The {field} field refers to value "{shown}" which is not a valid '
+                                         f'integer: {path.text}')
+    return int(value)
 
 
 def _choice(state: ChoiceState, sdef, top):
