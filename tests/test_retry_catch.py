@@ -285,6 +285,23 @@ def test_task_timeout_seconds():
     assert result.duration == pytest.approx(5)
 
 
+def test_a_timed_out_lambda_records_no_cause():
+    # recorded: test_timeouts.TestTimeouts.test_fixed_timeout_lambda
+    result = run(task(TimeoutSeconds=5), handler=slow(60))
+    timed_out, failed = result.history[-2:]
+    assert timed_out["type"] == "LambdaFunctionTimedOut"
+    assert timed_out["lambdaFunctionTimedOutEventDetails"] == {"error": "States.Timeout"}
+    assert failed["executionFailedEventDetails"] == {"error": "States.Timeout"}
+    assert (result.error, result.cause) == ("States.Timeout", None)
+
+
+def test_a_caught_timeout_still_has_an_empty_cause_in_its_error_output():
+    # recorded: a caught lambda:invoke timeout's error output is {"Error": "States.Timeout", "Cause": ""}
+    catch = [{"ErrorEquals": ["States.Timeout"], "Next": "Handled"}]
+    result = run(task(catch=catch, TimeoutSeconds=5), {}, handler=slow(60))
+    assert result.output == {"Error": "States.Timeout", "Cause": ""}
+
+
 def test_task_within_its_timeout_succeeds_and_takes_simulated_time():
     result = run(task(TimeoutSeconds=60), handler=slow(59))
     assert (result.status, result.output) == ("SUCCEEDED", {"slept": 59})

@@ -115,12 +115,14 @@ class Execution:
             self.end = self.clock.now
             return Outcome("TIMED_OUT", error="States.Timeout")
         except ASLError as err:
-            details = {"error": err.error, "cause": err.cause}
+            # A timeout's cause is empty: AWS records none, in the event and in DescribeExecution.
+            cause = err.cause if err.cause != "" else None
+            details = {"error": err.error, "cause": cause}
             self.history.limit = None  # the final event always fits
             frame.event("ExecutionFailed", "executionFailedEventDetails",
                         {k: v for k, v in details.items() if v is not None})
             self.end = self.clock.now
-            return Outcome("FAILED", error=err.error, cause=err.cause)
+            return Outcome("FAILED", error=err.error, cause=cause)
         frame.event("ExecutionSucceeded", "executionSucceededEventDetails", {"output": output})
         self.end = self.clock.now
         return Outcome("SUCCEEDED", output=output)

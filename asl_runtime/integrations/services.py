@@ -354,7 +354,8 @@ def check_result_size(result, label: str) -> None:
 
 
 def _error_details(err: ASLError) -> dict:
-    return {k: v for k, v in (("error", err.error), ("cause", err.cause)) if v is not None}
+    """error and cause of a *Failed/*TimedOut event; AWS records a timeout's empty cause as none."""
+    return {k: v for k, v in (("error", err.error), ("cause", err.cause)) if v is not None and v != ""}
 
 
 def _function_error(body: bytes, compact: bool = True) -> ASLError:
