@@ -194,6 +194,10 @@ def _load_state_machines(specs):
     return machines
 
 
+from .serve_cmd import serve  # noqa: E402
+main.add_command(serve)
+
+
 def entry():
     """Console-script entry: a bug inside asl-runtime is one clear line, not a traceback."""
     try:

@@ -1,0 +1,813 @@
+"""The Step Functions API operations, one method each, named as AWS names them.
+
+Each method takes the request (already checked against botocore's model) and returns the
+response members; refusals are `ServiceError`s with AWS's error names.  State lives in the
+store, so a restarted server describes everything it acknowledged before.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import random
+import threading
+import time
+import uuid
+from datetime import datetime
+
+from . import arns, runner
+from .errors import ServiceError, does_not_exist
+from .store_sqlite import ExecutionRecord, SqliteStore
+
+MAX_INPUT_BYTES = 262_144
+DEFAULT_PAGE = 100
+TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+REDRIVE_DAYS = 14
+
+
+class ServerConfig:
+    """What `asl serve` was started with (see cli/serve_cmd.py)."""
+
+    def __init__(self, account_id="123456789012", region="us-east-1", clock="real", handlers=None,
+                 mock_config=None, wait_time_scale=None, endpoint_url=None, allow_aws=False,
+                 service_endpoints=None):
+        self.account_id = account_id
+        self.region = region
+        self.partition = "aws"
+        self.clock = clock
+        self.handlers = handlers or {}
+        self.mock_config = mock_config
+        self.wait_time_scale = wait_time_scale
+        self.endpoint_url = endpoint_url
+        self.allow_aws = allow_aws
+        self.service_endpoints = service_endpoints or {}  # LAMBDA_ENDPOINT, SQS_ENDPOINT, ...
+
+
+class StepFunctions:
+    """The service: the store plus the executions running in this process."""
+
+    def __init__(self, config: ServerConfig | None = None, store: SqliteStore | None = None):
+        self.config = config or ServerConfig()
+        self.store = store or SqliteStore()
+        self._lock = threading.RLock()
+        self._machines: dict[tuple, object] = {}  # (arn, revisionId) -> compiled StateMachine
+        self.running: dict[str, object] = {}      # execution ARN -> RunningExecution
+
+    # ================================================================== helpers
+    def _now(self) -> float:
+        return time.time()
+
+    def _machine_arn(self, name: str) -> str:
+        c = self.config
+        return arns.state_machine(c.partition, c.region, c.account_id, name)
+
+    def _machine(self, arn: str) -> dict:
+        """The state machine record for an unqualified ARN (InvalidArn / StateMachineDoesNotExist)."""
+        parsed = arns.parse(arn, "stateMachine")
+        base, qualifier = arns.split_qualifier(parsed)
+        if qualifier is not None:
+            raise ServiceError("InvalidArn", f"Invalid Arn: 'Unexpected qualifier in this context: {arn}'")
+        record = self.store.get_resource(base, "stateMachine")
+        if record is None:
+            raise does_not_exist("StateMachineDoesNotExist", "State Machine", arn)
+        return record
+
+    def _resolve(self, arn: str) -> tuple[dict, dict | None, dict | None]:
+        """(machine, version or None, alias or None) for an unqualified, version or alias ARN."""
+        parsed = arns.parse(arn, "stateMachine")
+        base, qualifier = arns.split_qualifier(parsed)
+        machine = self.store.get_resource(base, "stateMachine")
+        if machine is None:
+            raise does_not_exist("StateMachineDoesNotExist", "State Machine", arn)
+        if qualifier is None:
+            return machine, None, None
+        if qualifier.isdigit():
+            version = self.store.get_resource(arn, "version")
+            if version is None:
+                raise does_not_exist("StateMachineDoesNotExist", "State Machine", arn)
+            return machine, version, None
+        alias = self.store.get_resource(arn, "alias")
+        if alias is None:
+            raise ServiceError("ResourceNotFound", f"Resource not found: '{arn}'", resourceName=arn)
+        return machine, None, alias
+
+    def _compiled(self, arn: str, revision: str, definition: str):
+        from ..api import StateMachine
+
+        key = (arn, revision)
+        compiled = self._machines.get(key)
+        if compiled is None:
+            compiled = StateMachine.from_json(definition, name=arn.split(":")[6])
+            self._machines[key] = compiled
+        return compiled
+
+    def _check_definition(self, text: str):
+        """The compiled machine, or InvalidDefinition naming each problem as AWS words them."""
+        from ..api import StateMachine
+        from ..errors import DefinitionError
+        from .diagnostics import diagnostics
+
+        try:
+            return StateMachine.from_json(text)
+        except DefinitionError:
+            pass
+        found = diagnostics(text)
+        problems = ", ".join(f"{d['code']}: {d['message']}" + (f" at {d['location']}" if d.get("location") else "")
+                             for d in found if d["severity"] == "ERROR")
+        raise ServiceError("InvalidDefinition", f"Invalid State Machine Definition: '{problems}'")
+
+    def _check_role(self, role_arn: str) -> None:
+        pieces = role_arn.split(":")
+        if len(pieces) < 6 or pieces[0] != "arn" or pieces[2] != "iam" or not pieces[5].startswith("role/"):
+            raise ServiceError("InvalidArn", f"Invalid Arn: 'Resource type not valid in this context: {role_arn}'")
+
+    # ================================================================== state machines
+    def CreateStateMachine(self, req: dict) -> dict:
+        name, definition, role = req["name"], req["definition"], req["roleArn"]
+        arns.check_name(name)
+        self._check_role(role)
+        sm_type = req.get("type", "STANDARD")
+        self._check_definition(definition)
+        arn = self._machine_arn(name)
+        with self._lock:
+            existing = self.store.get_resource(arn, "stateMachine")
+            if existing is not None:
+                same = (existing["definition"] == definition and existing["roleArn"] == role
+                        and existing["type"] == sm_type)
+                if not same:
+                    raise ServiceError("StateMachineAlreadyExists", f"State Machine Already Exists: '{arn}'")
+                out = {"stateMachineArn": arn, "creationDate": existing["creationDate"]}
+                return out
+            now = self._now()
+            record = {
+                "stateMachineArn": arn, "name": name, "definition": definition, "roleArn": role,
+                "type": sm_type, "creationDate": now, "updateDate": now, "status": "ACTIVE",
+                "revisionId": str(uuid.uuid4()), "nextVersion": 1,
+                "loggingConfiguration": req.get("loggingConfiguration") or {"level": "OFF", "includeExecutionData": False},
+                "tracingConfiguration": req.get("tracingConfiguration") or {"enabled": False},
+            }
+            if req.get("encryptionConfiguration"):
+                record["encryptionConfiguration"] = req["encryptionConfiguration"]
+            self.store.put_resource(arn, "stateMachine", record)
+            self._tag(arn, req.get("tags") or [])
+            out = {"stateMachineArn": arn, "creationDate": now}
+            if req.get("publish"):
+                out["stateMachineVersionArn"] = self._publish(record, req.get("versionDescription"))["stateMachineVersionArn"]
+            return out
+
+    def DescribeStateMachine(self, req: dict) -> dict:
+        machine, version, alias = self._resolve(req["stateMachineArn"])
+        if alias is not None:
+            raise ServiceError("InvalidArn", f"Invalid Arn: 'Unexpected alias in this context: {req['stateMachineArn']}'")
+        source = version or machine
+        out = {
+            "stateMachineArn": source.get("stateMachineVersionArn", machine["stateMachineArn"]),
+            "name": machine["name"], "status": "ACTIVE", "definition": source["definition"],
+            "roleArn": source["roleArn"], "type": machine["type"], "creationDate": source["creationDate"],
+            "loggingConfiguration": machine["loggingConfiguration"],
+            "tracingConfiguration": machine["tracingConfiguration"], "revisionId": source["revisionId"],
+        }
+        if version is not None and version.get("description"):
+            out["description"] = version["description"]
+        if machine.get("encryptionConfiguration"):
+            out["encryptionConfiguration"] = machine["encryptionConfiguration"]
+        if req.get("includedData") == "METADATA_ONLY":
+            out.pop("definition")
+            out["definition"] = ""  # a required member; AWS omits the content
+        return out
+
+    def UpdateStateMachine(self, req: dict) -> dict:
+        machine = self._machine(req["stateMachineArn"])
+        changes = [k for k in ("definition", "roleArn", "loggingConfiguration", "tracingConfiguration",
+                               "encryptionConfiguration") if k in req]
+        if not changes and not req.get("publish"):
+            raise ServiceError("MissingRequiredParameter",
+                               "Either the definition, the roleArn, the loggingConfiguration, the "
+                               "tracingConfiguration or the encryptionConfiguration must be specified")
+        if "definition" in req:
+            self._check_definition(req["definition"])
+        if "roleArn" in req:
+            self._check_role(req["roleArn"])
+        with self._lock:
+            machine = self._machine(req["stateMachineArn"])
+            changed = any(machine.get(k) != req[k] for k in changes)
+            now = self._now()
+            if changed:
+                for k in changes:
+                    machine[k] = req[k]
+                machine["revisionId"] = str(uuid.uuid4())
+                machine["updateDate"] = now
+                self.store.put_resource(machine["stateMachineArn"], "stateMachine", machine)
+            out = {"updateDate": machine["updateDate"], "revisionId": machine["revisionId"]}
+            if req.get("publish"):
+                out["stateMachineVersionArn"] = self._publish(machine, req.get("versionDescription"))["stateMachineVersionArn"]
+            return out
+
+    def DeleteStateMachine(self, req: dict) -> dict:
+        parsed = arns.parse(req["stateMachineArn"], "stateMachine")
+        base, qualifier = arns.split_qualifier(parsed)
+        if qualifier is not None:
+            raise ServiceError("ValidationException", "Deleting a state machine version or alias requires "
+                               "DeleteStateMachineVersion or DeleteStateMachineAlias")
+        with self._lock:
+            for kind in ("alias", "version"):
+                for item in self.store.resources(kind, base):
+                    self.store.delete_resource(item.get("stateMachineAliasArn") or item["stateMachineVersionArn"])
+            self.store.delete_resource(base)
+        return {}
+
+    def ListStateMachines(self, req: dict) -> dict:
+        items = [{"stateMachineArn": m["stateMachineArn"], "name": m["name"], "type": m["type"],
+                  "creationDate": m["creationDate"]} for m in self.store.resources("stateMachine")]
+        return _page(items, req, "stateMachines", "stateMachineArn")
+
+    # ================================================================== versions and aliases
+    def _publish(self, machine: dict, description: str | None) -> dict:
+        versions = self.store.resources("version", machine["stateMachineArn"])
+        if versions and versions[-1]["revisionId"] == machine["revisionId"]:
+            return versions[-1]  # publishing an unchanged revision is idempotent
+        number = machine["nextVersion"]
+        machine["nextVersion"] = number + 1
+        self.store.put_resource(machine["stateMachineArn"], "stateMachine", machine)
+        arn = f"{machine['stateMachineArn']}:{number}"
+        version = {"stateMachineVersionArn": arn, "creationDate": self._now(), "definition": machine["definition"],
+                   "roleArn": machine["roleArn"], "revisionId": machine["revisionId"], "description": description}
+        self.store.put_resource(arn, "version", version, parent=machine["stateMachineArn"])
+        return version
+
+    def PublishStateMachineVersion(self, req: dict) -> dict:
+        with self._lock:
+            machine = self._machine(req["stateMachineArn"])
+            if req.get("revisionId") and req["revisionId"] != machine["revisionId"]:
+                raise ServiceError("ConflictException", f"Failed to publish the State Machine version for revision "
+                                   f"{req['revisionId']}. The current State Machine revision is {machine['revisionId']}.")
+            version = self._publish(machine, req.get("description"))
+        return {"creationDate": version["creationDate"], "stateMachineVersionArn": version["stateMachineVersionArn"]}
+
+    def ListStateMachineVersions(self, req: dict) -> dict:
+        machine = self._machine(req["stateMachineArn"])
+        items = [{"stateMachineVersionArn": v["stateMachineVersionArn"], "creationDate": v["creationDate"]}
+                 for v in reversed(self.store.resources("version", machine["stateMachineArn"]))]
+        return _page(items, req, "stateMachineVersions", "stateMachineVersionArn")
+
+    def DeleteStateMachineVersion(self, req: dict) -> dict:
+        arn = req["stateMachineVersionArn"]
+        parsed = arns.parse(arn, "stateMachine")
+        base, qualifier = arns.split_qualifier(parsed)
+        if qualifier is None or not qualifier.isdigit():
+            raise ServiceError("InvalidArn", f"Invalid Arn: 'Not a state machine version ARN: {arn}'")
+        with self._lock:
+            for alias in self.store.resources("alias", base):
+                if any(r["stateMachineVersionArn"] == arn for r in alias["routingConfiguration"]):
+                    raise ServiceError("ConflictException", f"Version to be deleted must not be referenced by an "
+                                       f"alias. Current list of aliases referencing this version: "
+                                       f"[{alias['stateMachineAliasArn']}]")
+            self.store.delete_resource(arn)
+        return {}
+
+    def _check_routing(self, machine_arn: str, routing: list) -> None:
+        weights = sum(r["weight"] for r in routing)
+        versions = [r["stateMachineVersionArn"] for r in routing]
+        if len(set(versions)) != len(versions):
+            raise ServiceError("ValidationException", "Routing configuration must contain distinct state machine "
+                               "version ARNs", reason="INVALID_ROUTING_CONFIGURATION")
+        for arn in versions:
+            parsed = arns.parse(arn, "stateMachine")
+            base, qualifier = arns.split_qualifier(parsed)
+            if qualifier is None or not qualifier.isdigit() or base != machine_arn:
+                raise ServiceError("ValidationException", f"Routing configuration must reference versions of "
+                                   f"'{machine_arn}', not '{arn}'", reason="INVALID_ROUTING_CONFIGURATION")
+            if self.store.get_resource(arn, "version") is None:
+                raise ServiceError("ResourceNotFound", f"Resource not found: '{arn}'", resourceName=arn)
+        if weights != 100:
+            raise ServiceError("ValidationException", f"Sum of routing configuration weights must equal 100, "
+                               f"not {weights}", reason="INVALID_ROUTING_CONFIGURATION")
+
+    def CreateStateMachineAlias(self, req: dict) -> dict:
+        name, routing = req["name"], req["routingConfiguration"]
+        if name.isdigit():
+            raise ServiceError("InvalidName", f"Invalid Name: '{name}' (an alias name cannot be a version number)")
+        first = arns.parse(routing[0]["stateMachineVersionArn"], "stateMachine")
+        machine_arn, _ = arns.split_qualifier(first)
+        with self._lock:
+            machine = self._machine(machine_arn)
+            self._check_routing(machine_arn, routing)
+            arn = f"{machine_arn}:{name}"
+            existing = self.store.get_resource(arn, "alias")
+            if existing is not None:
+                if existing["routingConfiguration"] == routing and existing.get("description") == req.get("description"):
+                    return {"stateMachineAliasArn": arn, "creationDate": existing["creationDate"]}
+                raise ServiceError("ConflictException", f"Failed to create alias because an alias with the same "
+                                   f"name and a different routing configuration already exists: '{arn}'")
+            now = self._now()
+            alias = {"stateMachineAliasArn": arn, "name": name, "description": req.get("description"),
+                     "routingConfiguration": routing, "creationDate": now, "updateDate": now}
+            self.store.put_resource(arn, "alias", alias, parent=machine["stateMachineArn"])
+        return {"stateMachineAliasArn": arn, "creationDate": now}
+
+    def _alias(self, arn: str) -> dict:
+        parsed = arns.parse(arn, "stateMachine")
+        _, qualifier = arns.split_qualifier(parsed)
+        if qualifier is None or qualifier.isdigit():
+            raise ServiceError("InvalidArn", f"Invalid Arn: 'Not a state machine alias ARN: {arn}'")
+        alias = self.store.get_resource(arn, "alias")
+        if alias is None:
+            raise ServiceError("ResourceNotFound", f"Resource not found: '{arn}'", resourceName=arn)
+        return alias
+
+    def DescribeStateMachineAlias(self, req: dict) -> dict:
+        alias = self._alias(req["stateMachineAliasArn"])
+        return {k: v for k, v in alias.items() if v is not None}
+
+    def UpdateStateMachineAlias(self, req: dict) -> dict:
+        if "description" not in req and "routingConfiguration" not in req:
+            raise ServiceError("ValidationException", "Either the description or the routingConfiguration must be "
+                               "specified", reason="MISSING_REQUIRED_PARAMETER")
+        with self._lock:
+            alias = self._alias(req["stateMachineAliasArn"])
+            if "routingConfiguration" in req:
+                base, _ = arns.split_qualifier(arns.parse(alias["stateMachineAliasArn"], "stateMachine"))
+                self._check_routing(base, req["routingConfiguration"])
+                alias["routingConfiguration"] = req["routingConfiguration"]
+            if "description" in req:
+                alias["description"] = req["description"]
+            alias["updateDate"] = self._now()
+            base = alias["stateMachineAliasArn"].rsplit(":", 1)[0]
+            self.store.put_resource(alias["stateMachineAliasArn"], "alias", alias, parent=base)
+        return {"updateDate": alias["updateDate"]}
+
+    def DeleteStateMachineAlias(self, req: dict) -> dict:
+        with self._lock:
+            alias = self._alias(req["stateMachineAliasArn"])
+            self.store.delete_resource(alias["stateMachineAliasArn"])
+        return {}
+
+    def ListStateMachineAliases(self, req: dict) -> dict:
+        machine = self._machine(req["stateMachineArn"])
+        items = [{"stateMachineAliasArn": a["stateMachineAliasArn"], "creationDate": a["creationDate"]}
+                 for a in self.store.resources("alias", machine["stateMachineArn"])]
+        return _page(items, req, "stateMachineAliases", "stateMachineAliasArn")
+
+    # ================================================================== activities
+    def CreateActivity(self, req: dict) -> dict:
+        name = req["name"]
+        arns.check_name(name)
+        c = self.config
+        arn = arns.activity(c.partition, c.region, c.account_id, name)
+        with self._lock:
+            existing = self.store.get_resource(arn, "activity")
+            if existing is None:
+                existing = {"activityArn": arn, "name": name, "creationDate": self._now()}
+                if req.get("encryptionConfiguration"):
+                    existing["encryptionConfiguration"] = req["encryptionConfiguration"]
+                self.store.put_resource(arn, "activity", existing)
+                self._tag(arn, req.get("tags") or [])
+        return {"activityArn": arn, "creationDate": existing["creationDate"]}
+
+    def _activity(self, arn: str) -> dict:
+        arns.parse(arn, "activity")
+        activity = self.store.get_resource(arn, "activity")
+        if activity is None:
+            raise does_not_exist("ActivityDoesNotExist", "Activity", arn)
+        return activity
+
+    def DescribeActivity(self, req: dict) -> dict:
+        return self._activity(req["activityArn"])
+
+    def DeleteActivity(self, req: dict) -> dict:
+        arns.parse(req["activityArn"], "activity")
+        self.store.delete_resource(req["activityArn"])
+        return {}
+
+    def ListActivities(self, req: dict) -> dict:
+        items = [{"activityArn": a["activityArn"], "name": a["name"], "creationDate": a["creationDate"]}
+                 for a in self.store.resources("activity")]
+        return _page(items, req, "activities", "activityArn")
+
+    def GetActivityTask(self, req: dict) -> dict:
+        from .. import get_activity_task
+
+        self._activity(req["activityArn"])
+        task = get_activity_task(req["activityArn"], req.get("workerName"), timeout=self.long_poll_seconds)
+        if task is None:
+            return {}
+        token, task_input = task
+        return {"taskToken": token, "input": json.dumps(task_input, ensure_ascii=False)}
+
+    long_poll_seconds = 60.0  # GetActivityTask waits this long for a task, as AWS does
+
+    # ================================================================== task tokens
+    def _answer(self, send, *args):
+        from ..integrations.callbacks import TaskTokenError
+
+        try:
+            send(*args)
+        except TaskTokenError as exc:
+            raise ServiceError(type(exc).__name__, str(exc)) from None
+        return {}
+
+    def SendTaskSuccess(self, req: dict) -> dict:
+        from .. import send_task_success
+        return self._answer(send_task_success, req["taskToken"], req["output"])
+
+    def SendTaskFailure(self, req: dict) -> dict:
+        from .. import send_task_failure
+        return self._answer(send_task_failure, req["taskToken"], req.get("error"), req.get("cause"))
+
+    def SendTaskHeartbeat(self, req: dict) -> dict:
+        from .. import send_task_heartbeat
+        return self._answer(send_task_heartbeat, req["taskToken"])
+
+    # ================================================================== executions
+    def _parse_input(self, text) -> object:
+        if text is None:
+            return {}
+        if len(text.encode("utf-8")) > MAX_INPUT_BYTES:
+            raise ServiceError("InvalidExecutionInput", f"Invalid State Machine Execution Input: 'The input is "
+                               f"{len(text.encode('utf-8'))} bytes; the maximum is {MAX_INPUT_BYTES}'")
+        try:
+            return json.loads(text, parse_constant=_no_constant)
+        except ValueError as exc:
+            raise ServiceError("InvalidExecutionInput", f"Invalid State Machine Execution Input: '{exc}'") from None
+
+    def _run_options(self, machine: dict, test_case: str | None) -> dict:
+        options = {"handlers": self.config.handlers, "clock": self.config.clock,
+                   "state_machine_name": machine["name"], "account_id": self.config.account_id,
+                   "region": self.config.region, "role_arn": machine["roleArn"],
+                   "state_machine_type": machine["type"]}
+        if test_case is not None:
+            if self.config.mock_config is None:
+                raise ServiceError("ValidationException", f"The state machine ARN names test case '{test_case}', "
+                                   f"but the server has no mock config (--mock-config or SFN_MOCK_CONFIG)")
+            options["mock_config"] = self.config.mock_config
+            options["test_case"] = test_case
+        return options
+
+    def _prepare(self, req: dict):
+        """(machine record, version, alias, compiled machine, test case) for a start request."""
+        arn = req["stateMachineArn"]
+        test_case = None
+        if "#" in arn:
+            arn, test_case = arn.split("#", 1)
+        machine, version, alias = self._resolve(arn)
+        if alias is not None:
+            routes = alias["routingConfiguration"]
+            chosen = random.choices(routes, weights=[r["weight"] for r in routes])[0]
+            version = self.store.get_resource(chosen["stateMachineVersionArn"], "version")
+        source = version or machine
+        compiled = self._compiled(source.get("stateMachineVersionArn", machine["stateMachineArn"]),
+                                  source["revisionId"], source["definition"])
+        return machine, version, alias, compiled, test_case
+
+    def StartExecution(self, req: dict) -> dict:
+        from ..integrations.mocks import MockConfigError
+
+        machine, version, alias, compiled, test_case = self._prepare(req)
+        name = req.get("name") or str(uuid.uuid4())
+        arns.check_name(name)
+        execution_input = self._parse_input(req.get("input"))
+        options = self._run_options(machine, test_case)
+        if test_case is not None:
+            try:
+                compiled._mocks(self.config.mock_config, test_case, machine["name"])
+            except MockConfigError as exc:
+                raise ServiceError("ValidationException", str(exc)) from None
+        express = machine["type"] == "EXPRESS"
+        express_id = str(uuid.uuid4()) if express else None
+        if express:
+            options["express_execution_id"] = express_id
+        arn = arns.execution(machine["stateMachineArn"], name, express_id)
+        with self._lock:
+            existing = self.store.get_execution(arn)
+            if existing is not None:
+                if existing.status == "RUNNING" and existing.input == execution_input:
+                    return {"executionArn": arn, "startDate": existing.start_date}  # an idempotent retry
+                raise ServiceError("ExecutionAlreadyExists", f"Execution Already Exists: '{arn}'")
+            now = self._now()
+            self.store.save_execution(ExecutionRecord(
+                arn=arn, state_machine_arn=machine["stateMachineArn"], name=name, status="RUNNING",
+                input=execution_input, start_date=now))
+            meta = {"type": machine["type"], "redriveCount": 0}
+            if version is not None:
+                meta["stateMachineVersionArn"] = version["stateMachineVersionArn"]
+            if alias is not None:
+                meta["stateMachineAliasArn"] = alias["stateMachineAliasArn"]
+            if req.get("traceHeader"):
+                meta["traceHeader"] = req["traceHeader"]
+            if test_case is not None:
+                meta["testCase"] = test_case
+            self.store.put_meta(arn, meta)
+            self.running[arn] = runner.start(compiled, execution_input, self.store, arn=arn,
+                                             state_machine_arn=machine["stateMachineArn"], name=name,
+                                             on_done=self._finished, **options)
+        return {"executionArn": arn, "startDate": now}
+
+    def _finished(self, arn: str) -> None:
+        self.running.pop(arn, None)
+
+    def resume_running(self) -> None:
+        """After a restart: RUNNING Standard executions continue from their last checkpoint.
+
+        The state that was in flight runs again (AWS's tasks are at-least-once too).  An Express
+        execution is not resumable (AWS runs them at most once): it ends ABORTED.
+        """
+        for record in self.store.list_executions(status="RUNNING"):
+            if record.arn in self.running:
+                continue
+            meta = self.store.meta(record.arn)
+            machine = self.store.get_resource(record.state_machine_arn, "stateMachine")
+            version = self.store.get_resource(meta["stateMachineVersionArn"], "version") \
+                if meta.get("stateMachineVersionArn") else None
+            source = version or machine
+            if meta.get("type") == "EXPRESS" or source is None or not runner.CAN_RESUME:
+                record.status, record.stop_date = "ABORTED", self._now()
+                record.error, record.cause = "States.Runtime", "The server stopped while the execution ran"
+                self.store.save_execution(record)
+                continue
+            compiled = self._compiled(source.get("stateMachineVersionArn", machine["stateMachineArn"]),
+                                      source["revisionId"], source["definition"])
+            options = self._run_options(machine, meta.get("testCase"))
+            self.running[record.arn] = runner.start(
+                compiled, record.input, self.store, arn=record.arn, state_machine_arn=record.state_machine_arn,
+                name=record.name, on_done=self._finished, resume=record.checkpoint, **options)
+
+    def StartSyncExecution(self, req: dict) -> dict:
+        from ..integrations.mocks import MockConfigError
+
+        machine, version, alias, compiled, test_case = self._prepare(req)
+        if machine["type"] != "EXPRESS":
+            raise ServiceError("StateMachineTypeNotSupported", "This operation is not supported by this type "
+                               "of state machine")
+        name = req.get("name") or str(uuid.uuid4())
+        arns.check_name(name)
+        execution_input = self._parse_input(req.get("input"))
+        options = self._run_options(machine, test_case)
+        express_id = str(uuid.uuid4())
+        started = self._now()
+        try:
+            result = compiled.run(execution_input, execution_name=name, express_execution_id=express_id, **options)
+        except MockConfigError as exc:
+            raise ServiceError("ValidationException", str(exc)) from None
+        stopped = self._now()
+        arn = result.execution_arn
+        self.store.save_execution(ExecutionRecord(
+            arn=arn, state_machine_arn=machine["stateMachineArn"], name=name, status=result.status,
+            input=execution_input, output=result.output, error=result.error, cause=result.cause,
+            start_date=started, stop_date=stopped))
+        out = {"executionArn": arn, "stateMachineArn": machine["stateMachineArn"], "name": name,
+               "startDate": started, "stopDate": stopped, "status": result.status,
+               "billingDetails": {"billedMemoryUsedInMB": 64,
+                                  "billedDurationInMilliseconds": max(100, math.ceil((stopped - started) * 1000))}}
+        if req.get("includedData") != "METADATA_ONLY":
+            out["input"] = req.get("input") or "{}"
+            out["inputDetails"] = {"included": True}
+            if result.status == "SUCCEEDED":
+                out["output"] = _json(result.output)
+                out["outputDetails"] = {"included": True}
+        if result.error is not None:
+            out["error"] = result.error
+        if result.cause is not None:
+            out["cause"] = result.cause
+        if req.get("traceHeader"):
+            out["traceHeader"] = req["traceHeader"]
+        return out
+
+    def _execution(self, arn: str) -> ExecutionRecord:
+        arns.parse(arn, "execution")
+        record = self.store.get_execution(arn)
+        if record is None:
+            raise does_not_exist("ExecutionDoesNotExist", "Execution", arn)
+        return record
+
+    def DescribeExecution(self, req: dict) -> dict:
+        record = self._execution(req["executionArn"])
+        meta = self.store.meta(record.arn)
+        out = {"executionArn": record.arn, "stateMachineArn": record.state_machine_arn, "name": record.name,
+               "status": record.status, "startDate": record.start_date,
+               "redriveCount": meta.get("redriveCount", 0)}
+        if record.stop_date is not None and record.status != "RUNNING":
+            out["stopDate"] = record.stop_date
+        if req.get("includedData") != "METADATA_ONLY":
+            out["input"] = _json(record.input)
+            out["inputDetails"] = {"included": True}
+            if record.status == "SUCCEEDED":
+                out["output"] = _json(record.output)
+                out["outputDetails"] = {"included": True}
+        for key in ("stateMachineVersionArn", "stateMachineAliasArn", "traceHeader", "redriveDate"):
+            if meta.get(key):
+                out[key] = meta[key]
+        if record.map_run_arn:
+            out["mapRunArn"] = record.map_run_arn
+        if record.status in ("FAILED", "TIMED_OUT", "ABORTED"):
+            if record.error is not None:
+                out["error"] = record.error
+            if record.cause is not None:
+                out["cause"] = record.cause
+        status, reason = self._redrive_status(record, meta)
+        out["redriveStatus"] = status
+        if reason:
+            out["redriveStatusReason"] = reason
+        return out
+
+    def _redrive_status(self, record: ExecutionRecord, meta: dict) -> tuple[str, str | None]:
+        if record.status == "RUNNING":
+            return "NOT_REDRIVABLE", "Execution is RUNNING and cannot be redriven"
+        if record.status == "SUCCEEDED":
+            return "NOT_REDRIVABLE", "Execution is SUCCEEDED and cannot be redriven"
+        if meta.get("type") == "EXPRESS" or record.parent_arn:
+            return "NOT_REDRIVABLE", "Execution cannot be redriven"
+        if record.stop_date is not None and self._now() - record.stop_date > REDRIVE_DAYS * 86400:
+            return "NOT_REDRIVABLE", "Execution can only be redriven within 14 days of its end"
+        return "REDRIVABLE", None
+
+    def DescribeStateMachineForExecution(self, req: dict) -> dict:
+        record = self._execution(req["executionArn"])
+        meta = self.store.meta(record.arn)
+        source = None
+        if meta.get("stateMachineVersionArn"):
+            source = self.store.get_resource(meta["stateMachineVersionArn"], "version")
+        machine = self.store.get_resource(record.state_machine_arn, "stateMachine")
+        source = source or machine
+        if source is None:
+            raise does_not_exist("ExecutionDoesNotExist", "Execution", record.arn)
+        out = {"stateMachineArn": record.state_machine_arn, "name": record.state_machine_arn.split(":")[6],
+               "definition": source["definition"], "roleArn": source["roleArn"],
+               "updateDate": machine["updateDate"] if machine else source["creationDate"],
+               "revisionId": source["revisionId"]}
+        if machine:
+            out["loggingConfiguration"] = machine["loggingConfiguration"]
+            out["tracingConfiguration"] = machine["tracingConfiguration"]
+        if record.map_run_arn:
+            out["mapRunArn"] = record.map_run_arn
+        return out
+
+    def ListExecutions(self, req: dict) -> dict:
+        if not req.get("stateMachineArn") and not req.get("mapRunArn"):
+            raise ServiceError("ValidationException", "Must provide a StateMachine ARN or MapRun ARN")
+        if req.get("stateMachineArn") and req.get("mapRunArn"):
+            raise ServiceError("ValidationException", "Cannot provide both a StateMachine ARN and a MapRun ARN")
+        status = req.get("statusFilter")
+        if req.get("mapRunArn"):
+            records = [r for r in self._map_run_children(req["mapRunArn"]) if status in (None, r.status)]
+        else:
+            machine, version, alias = self._resolve(req["stateMachineArn"])
+            if machine["type"] == "EXPRESS":
+                raise ServiceError("StateMachineTypeNotSupported", "This operation is not supported by this type "
+                                   "of state machine")
+            records = self.store.list_executions(machine["stateMachineArn"], status)
+            if version is not None or alias is not None:
+                key, want = (("stateMachineVersionArn", version["stateMachineVersionArn"]) if version
+                             else ("stateMachineAliasArn", alias["stateMachineAliasArn"]))
+                records = [r for r in records if self.store.meta(r.arn).get(key) == want]
+        redrive = req.get("redriveFilter")
+        items = []
+        for r in records:
+            meta = self.store.meta(r.arn)
+            if redrive == "REDRIVEN" and not meta.get("redriveCount"):
+                continue
+            if redrive == "NOT_REDRIVEN" and meta.get("redriveCount"):
+                continue
+            item = {"executionArn": r.arn, "stateMachineArn": r.state_machine_arn, "name": r.name,
+                    "status": r.status, "startDate": r.start_date}
+            if r.stop_date is not None and r.status != "RUNNING":
+                item["stopDate"] = r.stop_date
+            if r.map_run_arn:
+                item["mapRunArn"] = r.map_run_arn
+            for key in ("stateMachineVersionArn", "stateMachineAliasArn", "redriveDate"):
+                if meta.get(key):
+                    item[key] = meta[key]
+            item["redriveCount"] = meta.get("redriveCount", 0)
+            items.append(item)
+        return _page(items, req, "executions", "executionArn")
+
+    def _map_run_children(self, map_run_arn: str) -> list[ExecutionRecord]:
+        raise ServiceError("ResourceNotFound", f"Resource not found: '{map_run_arn}'", resourceName=map_run_arn)
+
+    def GetExecutionHistory(self, req: dict) -> dict:
+        record = self._execution(req["executionArn"])
+        events = [_api_event(e, req.get("includeExecutionData", True)) for e in self.store.events(record.arn)]
+        if req.get("reverseOrder"):
+            events.reverse()
+        limit = req.get("maxResults") or DEFAULT_PAGE
+        start = 0
+        if req.get("nextToken"):
+            last = _read_token(req["nextToken"], "history:" + record.arn)
+            start = next((i + 1 for i, e in enumerate(events) if e["id"] == last), None)
+            if start is None:
+                raise ServiceError("InvalidToken", f"Invalid PaginationToken: '{req['nextToken']}'")
+        page = events[start:start + limit]
+        out = {"events": page}
+        if start + limit < len(events):
+            out["nextToken"] = _make_token("history:" + record.arn, page[-1]["id"])
+        return out
+
+    def StopExecution(self, req: dict) -> dict:
+        record = self._execution(req["executionArn"])
+        if record.status != "RUNNING":
+            raise ServiceError("ValidationException", f"Execution Does Not Exist: '{record.arn}' is not running "
+                               f"(status {record.status})")
+        handle = self.running.get(record.arn)
+        if handle is None:
+            raise ServiceError("ValidationException", f"Execution '{record.arn}' is not running in this server")
+        handle.stop(error=req.get("error"), cause=req.get("cause"))
+        handle.result()
+        stopped = self.store.get_execution(record.arn)
+        return {"stopDate": stopped.stop_date if stopped and stopped.stop_date else self._now()}
+
+    # ================================================================== tags
+    def _tagged(self, arn: str) -> str:
+        parsed = arns.parse(arn, "stateMachine", "activity")
+        found = (self.store.get_resource(arn, "stateMachine") if parsed.kind == "stateMachine"
+                 else self.store.get_resource(arn, "activity"))
+        if found is None:
+            raise ServiceError("ResourceNotFound", f"Resource not found: '{arn}'", resourceName=arn)
+        return arn
+
+    def _tag(self, arn: str, tags: list) -> None:
+        merged = {**self.store.tags(arn), **{t.get("key"): t.get("value", "") for t in tags}}
+        if len(merged) > 50:
+            raise ServiceError("TooManyTags", f"Too many tags: a resource can have at most 50 ({len(merged)} given)",
+                               resourceName=arn)
+        self.store.set_tags(arn, {t.get("key"): t.get("value", "") for t in tags})
+
+    def TagResource(self, req: dict) -> dict:
+        with self._lock:
+            self._tag(self._tagged(req["resourceArn"]), req["tags"])
+        return {}
+
+    def UntagResource(self, req: dict) -> dict:
+        self.store.remove_tags(self._tagged(req["resourceArn"]), req["tagKeys"])
+        return {}
+
+    def ListTagsForResource(self, req: dict) -> dict:
+        tags = self.store.tags(self._tagged(req["resourceArn"]))
+        return {"tags": [{"key": k, "value": v} for k, v in tags.items()]}
+
+    # ================================================================== validation
+    def ValidateStateMachineDefinition(self, req: dict) -> dict:
+        from .diagnostics import diagnostics
+
+        found = diagnostics(req["definition"])
+        if req.get("severity") == "ERROR":
+            found = [d for d in found if d["severity"] == "ERROR"]
+        limit = req.get("maxResults") or 100
+        out = {"result": "FAIL" if any(d["severity"] == "ERROR" for d in found) else "OK",
+               "diagnostics": found[:limit], "truncated": len(found) > limit}
+        return out
+
+
+# ====================================================================== paging and rendering
+def _make_token(kind: str, key) -> str:
+    raw = json.dumps([kind, key], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _read_token(token: str, kind: str):
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        got_kind, key = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, TypeError):
+        raise ServiceError("InvalidToken", f"Invalid PaginationToken: '{token}'") from None
+    if got_kind != kind:
+        raise ServiceError("InvalidToken", f"Invalid PaginationToken: '{token}' was issued for another listing")
+    return key
+
+
+def _page(items: list[dict], req: dict, member: str, key: str) -> dict:
+    """One page of `items`; the token names the last item returned, so inserts do not shift pages."""
+    limit = req.get("maxResults") or DEFAULT_PAGE
+    start = 0
+    if req.get("nextToken"):
+        last = _read_token(req["nextToken"], member)
+        start = next((i + 1 for i, item in enumerate(items) if item[key] == last), None)
+        if start is None:
+            raise ServiceError("InvalidToken", f"Invalid PaginationToken: '{req['nextToken']}' (its item is gone)")
+    page = items[start:start + limit]
+    out = {member: page}
+    if start + limit < len(items):
+        out["nextToken"] = _make_token(member, page[-1][key])
+    return out
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _no_constant(name):
+    raise ValueError(f"{name} is not a JSON value")
+
+
+_DATA_FIELDS = ("input", "output")
+
+
+def _api_event(event: dict, include_data: bool) -> dict:
+    out = dict(event)
+    ts = out.get("timestamp")
+    if isinstance(ts, str):
+        out["timestamp"] = datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp()
+    if not include_data:
+        for key, details in out.items():
+            if key.endswith("EventDetails") and isinstance(details, dict):
+                out[key] = {k: v for k, v in details.items() if k not in _DATA_FIELDS}
+    return out

@@ -1,0 +1,129 @@
+"""AWS JSON 1.0 over HTTP: `POST /` with `X-Amz-Target: AWSStepFunctions.<Operation>`.
+
+The standard library's ThreadingHTTPServer is enough here and adds no dependency: a thread per
+connection suits this API, whose slow calls block (GetActivityTask long-polls up to 60 s,
+StartSyncExecution runs a whole execution) and must not hold up other clients, while the
+per-request work is small next to the engine's.  Keep-alive (HTTP/1.1) lets SDK connection
+pools reuse sockets.  Any request, however malformed, gets an AWS-shaped error, never a crash.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from .errors import ServiceError
+from .model import TARGET_PREFIX, check_request, operations
+
+#: The largest request body accepted: a 1 MiB definition (AWS's limit) JSON-escaped, with room.
+MAX_REQUEST_BYTES = 4 * 1024 * 1024
+CONTENT_TYPE = "application/x-amz-json-1.0"
+
+
+def handle(service, target: str | None, body: bytes) -> tuple[int, dict]:
+    """(HTTP status, JSON response) for one API call; the whole protocol, minus the socket."""
+    try:
+        operation = _operation(target)
+        try:
+            request = json.loads(body.decode("utf-8")) if body.strip() else {}
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise ServiceError("SerializationException", f"The request body is not valid JSON: {exc}") from None
+        if not isinstance(request, dict):
+            raise ServiceError("SerializationException", "The request body must be a JSON object")
+        check_request(operation, request)
+        method = getattr(service, operation, None)
+        if method is None:
+            raise ServiceError("UnknownOperationException", f"{operation} is not served by asl-runtime")
+        return 200, method(request)
+    except ServiceError as exc:
+        return exc.status, exc.to_dict()
+    except Exception as exc:  # noqa: BLE001 - one bad request must not take the server down
+        traceback.print_exc(file=sys.stderr)
+        return 500, {"__type": "InternalFailure", "message": f"asl-runtime internal error: {type(exc).__name__}: {exc}"}
+
+
+def _operation(target: str | None) -> str:
+    if not target:
+        raise ServiceError("UnknownOperationException", "The request has no X-Amz-Target header")
+    prefix, _, name = target.partition(".")
+    if prefix != TARGET_PREFIX or name not in operations():
+        raise ServiceError("UnknownOperationException", f"Unknown operation: '{target}'")
+    return name
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "asl-runtime"
+    disable_nagle_algorithm = True  # a response is one small write; don't wait for the client's ACK
+
+    def do_POST(self):
+        length = self.headers.get("Content-Length")
+        try:
+            size = int(length) if length is not None else 0
+        except ValueError:
+            size = -1
+        if size < 0:
+            self.close_connection = True
+            return self._send(400, {"__type": "SerializationException", "message": "Invalid Content-Length"})
+        if size > MAX_REQUEST_BYTES:
+            self.close_connection = True  # the unread body would be taken for the next request
+            return self._send(413, {"__type": "RequestEntityTooLargeException",
+                                    "message": f"Request body of {size} bytes is larger than the "
+                                               f"{MAX_REQUEST_BYTES} bytes accepted"})
+        body = self.rfile.read(size) if size else b""
+        status, response = handle(self.server.service, self.headers.get("X-Amz-Target"), body)
+        self._send(status, response)
+
+    def do_GET(self):
+        from .console import render
+
+        path = self.path.split("?", 1)[0]
+        if path not in ("/", "/index.html"):
+            return self._send(404, {"__type": "UnknownOperationException", "message": f"No page at {path}"})
+        try:
+            page = render(self.server.service).encode("utf-8")
+        except Exception as exc:  # noqa: BLE001
+            traceback.print_exc(file=sys.stderr)
+            return self._send(500, {"__type": "InternalFailure", "message": f"console: {exc}"})
+        self._write(200, "text/html; charset=utf-8", page)
+
+    def _unsupported(self):
+        self.close_connection = True
+        self._send(405, {"__type": "UnknownOperationException",
+                         "message": f"{self.command} is not supported; the API is POST /"})
+
+    do_PUT = do_DELETE = do_PATCH = _unsupported
+
+    def _send(self, status: int, response: dict) -> None:
+        self._write(status, CONTENT_TYPE, json.dumps(response, ensure_ascii=False, separators=(",", ":")).encode())
+
+    def _write(self, status: int, content_type: str, data: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        if self.server.verbose:
+            super().log_message(format, *args)
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # many SDK clients connect at once
+
+    def __init__(self, service, host: str = "127.0.0.1", port: int = 8083, verbose: bool = False):
+        self.service = service
+        self.verbose = verbose
+        super().__init__((host, port), _Handler)
+
+    @property
+    def port(self) -> int:
+        return self.server_address[1]

@@ -1,0 +1,202 @@
+"""The server's database: SQLite (WAL) behind the engine's ExecutionStore protocol.
+
+Every write is committed before the API call that caused it answers, so a `kill -9` loses nothing
+that was acknowledged (WAL with synchronous=NORMAL survives a process crash; only a power cut
+could drop the last transactions).  One connection is shared under a lock: SQLite serialises
+writers anyway, and the lock keeps readers from seeing half of a multi-row write.
+
+Besides executions, events and task tokens (the protocol), the same file keeps what only the
+API describes: state machines, versions, aliases, activities and map runs (`resources`), tags,
+and per-execution facts the engine does not know (`execution_meta`: alias, version, redrives).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+
+try:
+    from ..engine.store import Checkpoint, ExecutionRecord
+except ImportError:  # pragma: no cover - until the engine seams land
+    from ._seams_shim import Checkpoint, ExecutionRecord
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS executions (
+    arn TEXT PRIMARY KEY, state_machine_arn TEXT, name TEXT, status TEXT, input TEXT, output TEXT,
+    error TEXT, cause TEXT, start_date REAL, stop_date REAL, parent_arn TEXT, map_run_arn TEXT,
+    checkpoint TEXT, seq INTEGER);
+CREATE INDEX IF NOT EXISTS executions_by_machine ON executions (state_machine_arn, seq);
+CREATE INDEX IF NOT EXISTS executions_by_status ON executions (status);
+CREATE TABLE IF NOT EXISTS events (arn TEXT, id INTEGER, body TEXT, PRIMARY KEY (arn, id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tokens (token TEXT PRIMARY KEY, arn TEXT, state_name TEXT, scope TEXT);
+CREATE TABLE IF NOT EXISTS execution_meta (arn TEXT PRIMARY KEY, body TEXT);
+CREATE TABLE IF NOT EXISTS resources (arn TEXT PRIMARY KEY, kind TEXT, parent TEXT, body TEXT, seq INTEGER);
+CREATE INDEX IF NOT EXISTS resources_by_kind ON resources (kind, parent, seq);
+CREATE TABLE IF NOT EXISTS tags (arn TEXT, key TEXT, value TEXT, seq INTEGER, PRIMARY KEY (arn, key));
+"""
+
+_MISSING = object()
+
+
+def _dump(value, missing_as_null=False):
+    return None if value is None and missing_as_null else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class SqliteStore:
+    """ExecutionStore on SQLite; `path=None` keeps the database in memory (gone at exit)."""
+
+    def __init__(self, path: str | None = None):
+        self.path = path or ":memory:"
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._lock = threading.RLock()
+        with self._lock:
+            if self.path != ":memory:":
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+            self._seq = self._db.execute(
+                "SELECT max(m) FROM (SELECT max(seq) m FROM executions UNION SELECT max(seq) FROM resources "
+                "UNION SELECT max(seq) FROM tags)").fetchone()[0] or 0
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    # ------------------------------------------------------------------ ExecutionStore
+    def save_execution(self, record: ExecutionRecord) -> None:
+        checkpoint = record.checkpoint.to_dict() if record.checkpoint is not None else None
+        with self._lock:
+            row = self._db.execute("SELECT seq FROM executions WHERE arn = ?", (record.arn,)).fetchone()
+            seq = row[0] if row else self._next_seq()
+            self._db.execute(
+                "INSERT OR REPLACE INTO executions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (record.arn, record.state_machine_arn, record.name, record.status, _dump(record.input),
+                 _dump(record.output, missing_as_null=record.status != "SUCCEEDED"), record.error, record.cause,
+                 record.start_date, record.stop_date, record.parent_arn, record.map_run_arn,
+                 _dump(checkpoint, missing_as_null=True), seq))
+
+    def get_execution(self, arn: str) -> ExecutionRecord | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM executions WHERE arn = ?", (arn,)).fetchone()
+        return _record(row) if row else None
+
+    def list_executions(self, state_machine_arn: str | None = None, status: str | None = None) -> list[ExecutionRecord]:
+        """Newest first, as ListExecutions orders them."""
+        where, args = [], []
+        if state_machine_arn is not None:
+            where.append("state_machine_arn = ?")
+            args.append(state_machine_arn)
+        if status is not None:
+            where.append("status = ?")
+            args.append(status)
+        sql = "SELECT * FROM executions" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY seq DESC"
+        with self._lock:
+            rows = self._db.execute(sql, args).fetchall()
+        return [_record(row) for row in rows]
+
+    def append_events(self, arn: str, events: list[dict]) -> None:
+        if not events:
+            return
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                self._db.executemany("INSERT OR REPLACE INTO events VALUES (?,?,?)",
+                                     [(arn, e["id"], _dump(e)) for e in events])
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def events(self, arn: str) -> list[dict]:
+        with self._lock:
+            rows = self._db.execute("SELECT body FROM events WHERE arn = ? ORDER BY id", (arn,)).fetchall()
+        return [json.loads(body) for (body,) in rows]
+
+    def save_token(self, token: str, arn: str, state_name: str, scope: tuple) -> None:
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO tokens VALUES (?,?,?,?)",
+                             (token, arn, state_name, _dump(list(scope))))
+
+    def delete_token(self, token: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM tokens WHERE token = ?", (token,))
+
+    def tokens(self, arn: str | None = None) -> list[dict]:
+        with self._lock:
+            if arn is None:
+                rows = self._db.execute("SELECT * FROM tokens").fetchall()
+            else:
+                rows = self._db.execute("SELECT * FROM tokens WHERE arn = ?", (arn,)).fetchall()
+        return [{"token": t, "arn": a, "state_name": s, "scope": tuple(_scope(json.loads(sc)))} for t, a, s, sc in rows]
+
+    # ------------------------------------------------------------------ what only the API describes
+    def put_resource(self, arn: str, kind: str, body: dict, parent: str | None = None) -> None:
+        with self._lock:
+            row = self._db.execute("SELECT seq FROM resources WHERE arn = ?", (arn,)).fetchone()
+            self._db.execute("INSERT OR REPLACE INTO resources VALUES (?,?,?,?,?)",
+                             (arn, kind, parent, _dump(body), row[0] if row else self._next_seq()))
+
+    def get_resource(self, arn: str, kind: str | None = None) -> dict | None:
+        with self._lock:
+            row = self._db.execute("SELECT kind, body FROM resources WHERE arn = ?", (arn,)).fetchone()
+        if row is None or (kind is not None and row[0] != kind):
+            return None
+        return json.loads(row[1])
+
+    def resources(self, kind: str, parent: str | None = _MISSING) -> list[dict]:
+        """Oldest first."""
+        with self._lock:
+            if parent is _MISSING:
+                rows = self._db.execute("SELECT body FROM resources WHERE kind = ? ORDER BY seq", (kind,)).fetchall()
+            else:
+                rows = self._db.execute("SELECT body FROM resources WHERE kind = ? AND parent = ? ORDER BY seq",
+                                        (kind, parent)).fetchall()
+        return [json.loads(body) for (body,) in rows]
+
+    def delete_resource(self, arn: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM resources WHERE arn = ?", (arn,))
+            self._db.execute("DELETE FROM tags WHERE arn = ?", (arn,))
+
+    def set_tags(self, arn: str, tags: dict[str, str]) -> None:
+        with self._lock:
+            self._db.executemany("INSERT OR REPLACE INTO tags VALUES (?,?,?,coalesce((SELECT seq FROM tags "
+                                 "WHERE arn = ? AND key = ?), ?))",
+                                 [(arn, k, v, arn, k, self._next_seq()) for k, v in tags.items()])
+
+    def remove_tags(self, arn: str, keys: list[str]) -> None:
+        with self._lock:
+            self._db.executemany("DELETE FROM tags WHERE arn = ? AND key = ?", [(arn, k) for k in keys])
+
+    def tags(self, arn: str) -> dict[str, str]:
+        with self._lock:
+            rows = self._db.execute("SELECT key, value FROM tags WHERE arn = ? ORDER BY seq", (arn,)).fetchall()
+        return dict(rows)
+
+    def put_meta(self, arn: str, meta: dict) -> None:
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO execution_meta VALUES (?,?)", (arn, _dump(meta)))
+
+    def meta(self, arn: str) -> dict:
+        with self._lock:
+            row = self._db.execute("SELECT body FROM execution_meta WHERE arn = ?", (arn,)).fetchone()
+        return json.loads(row[0]) if row else {}
+
+
+def _scope(steps):
+    return [tuple(step) if isinstance(step, list) else step for step in steps]
+
+
+def _record(row) -> ExecutionRecord:
+    (arn, sm_arn, name, status, input_, output, error, cause, start, stop, parent, map_run, checkpoint, _) = row
+    return ExecutionRecord(
+        arn=arn, state_machine_arn=sm_arn, name=name, status=status,
+        input=json.loads(input_) if input_ is not None else None,
+        output=json.loads(output) if output is not None else None, error=error, cause=cause,
+        start_date=start, stop_date=stop, parent_arn=parent, map_run_arn=map_run,
+        checkpoint=Checkpoint.from_dict(json.loads(checkpoint)) if checkpoint else None)

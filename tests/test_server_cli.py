@@ -1,0 +1,66 @@
+"""`asl serve` as a command, driven by the AWS CLI and boto3, with handlers and MockConfigFile cases."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from server_support import ROLE, aws_cli, client, serve_process, wait_done
+
+SAGA = Path(__file__).resolve().parents[1] / "state_machines" / "order_saga"
+HELLO = Path(__file__).resolve().parents[1] / "state_machines" / "hello_world"
+needs_cli = pytest.mark.skipif(shutil.which("aws") is None, reason="the AWS CLI is not installed (test extra)")
+
+
+@needs_cli
+def test_the_aws_cli_runs_a_mocked_test_case_against_asl_serve():
+    with serve_process("--handlers", str(SAGA / "handlers.py"), "--mock-config", str(SAGA / "mocks.json")) \
+            as (_, url):
+        created = aws_cli(url, "create-state-machine", "--name", "OrderSaga", "--role-arn", ROLE,
+                          "--definition", (SAGA / "definition.asl.json").read_text())
+        arn = created["stateMachineArn"]
+        started = aws_cli(url, "start-execution", "--state-machine-arn", arn + "#LogisticsDown",
+                          "--input", (SAGA / "input.json").read_text())
+        assert started["executionArn"].startswith(arn.replace(":stateMachine:", ":execution:"))
+        described = wait_done(client(url), started["executionArn"])
+        assert (described["status"], described["error"]) == ("FAILED", "SQS.QueueDoesNotExistException")
+        history = aws_cli(url, "get-execution-history", "--execution-arn", started["executionArn"])
+        entered = [e["stateEnteredEventDetails"]["name"] for e in history["events"] if "stateEnteredEventDetails" in e]
+        assert "HandToLogistics" in entered and "RefundPayment" in entered
+
+
+def test_asl_serve_runs_local_handlers_and_reads_sfn_mock_config_from_the_environment():
+    with serve_process("--handlers", str(HELLO / "handlers.py"), env={"SFN_MOCK_CONFIG": str(SAGA / "mocks.json")}) \
+            as (_, url):
+        sfn = client(url)
+        arn = sfn.create_state_machine(name="Hello", roleArn=ROLE,
+                                       definition=(HELLO / "definition.asl.json").read_text())["stateMachineArn"]
+        execution = sfn.start_execution(stateMachineArn=arn, input=(HELLO / "input.json").read_text())["executionArn"]
+        assert json.loads(wait_done(sfn, execution)["output"]) == {"greeting": "Hello, Ada!!!"}
+        saga = sfn.create_state_machine(name="OrderSaga", roleArn=ROLE,
+                                        definition=(SAGA / "definition.asl.json").read_text())["stateMachineArn"]
+        unknown = pytest.raises(Exception, sfn.start_execution, stateMachineArn=saga + "#NoSuchCase")
+        assert unknown.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_binding_beyond_the_loopback_address_warns():
+    with serve_process("--host", "127.0.0.2") as (process, url):
+        assert client(url).list_state_machines()["stateMachines"] == []
+        process.terminate()
+        process.wait(10)
+        assert "warning: listening on 127.0.0.2" in process.stderr.read()
+
+
+def test_a_port_in_use_is_a_usage_error():
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        completed = subprocess.run([sys.executable, "-m", "asl_runtime.cli.main", "serve", "--port", str(port)],
+                                   capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 2 and f"cannot listen on 127.0.0.1:{port}" in completed.stderr

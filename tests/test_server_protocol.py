@@ -1,0 +1,89 @@
+"""The wire: AWS JSON 1.0 requests that no SDK would send still get AWS-shaped errors."""
+
+import http.client
+import json
+
+import pytest
+
+from server_support import running_server
+
+
+@pytest.fixture(scope="module")
+def server():
+    with running_server() as (srv, _):
+        yield srv
+
+
+def post(server, body: bytes, target="AWSStepFunctions.ListStateMachines", headers=None):
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    all_headers = {"Content-Type": "application/x-amz-json-1.0", **({"X-Amz-Target": target} if target else {}),
+                   **(headers or {})}
+    connection.request("POST", "/", body=body, headers=all_headers)
+    response = connection.getresponse()
+    payload = json.loads(response.read())
+    connection.close()
+    return response.status, payload
+
+
+def test_a_well_formed_call(server):
+    status, payload = post(server, b"{}")
+    assert status == 200 and payload == {"stateMachines": []}
+
+
+def test_malformed_json_is_a_serialization_exception(server):
+    status, payload = post(server, b"{not json")
+    assert status == 400 and payload["__type"] == "SerializationException" and payload["message"]
+
+
+def test_a_body_that_is_not_an_object(server):
+    status, payload = post(server, b"[1, 2]")
+    assert status == 400 and payload["__type"] == "SerializationException"
+
+
+def test_a_member_of_the_wrong_type(server):
+    status, payload = post(server, b'{"maxResults": "ten"}')
+    assert status == 400 and payload["__type"] == "SerializationException" and "maxResults" in payload["message"]
+
+
+def test_unknown_or_missing_operation(server):
+    status, payload = post(server, b"{}", target="AWSStepFunctions.LaunchRocket")
+    assert status == 400 and payload["__type"] == "UnknownOperationException"
+    status, payload = post(server, b"{}", target=None)
+    assert status == 400 and payload["__type"] == "UnknownOperationException"
+    status, payload = post(server, b"{}", target="DynamoDB_20120810.ListTables")
+    assert status == 400 and payload["__type"] == "UnknownOperationException"
+
+
+def test_an_oversized_request_is_refused_without_reading_it(server):
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    connection.putrequest("POST", "/")
+    connection.putheader("X-Amz-Target", "AWSStepFunctions.CreateStateMachine")
+    connection.putheader("Content-Length", str(64 * 1024 * 1024))
+    connection.endheaders()
+    response = connection.getresponse()
+    assert response.status == 413
+    assert json.loads(response.read())["__type"] == "RequestEntityTooLargeException"
+    connection.close()
+    assert post(server, b"{}")[0] == 200  # and the server carries on
+
+
+def test_range_and_pattern_constraints_of_the_model(server):
+    status, payload = post(server, b'{"maxResults": 5000}')
+    assert status == 400 and payload["__type"] == "ValidationException"
+    assert "Member must have value less than or equal to 1000" in payload["message"]
+    status, payload = post(server, json.dumps({"name": "bad name!", "routingConfiguration": [
+        {"stateMachineVersionArn": "arn:aws:states:us-east-1:123456789012:stateMachine:m:1", "weight": 100}]}).encode(),
+        target="AWSStepFunctions.CreateStateMachineAlias")
+    assert status == 400 and "regular expression pattern" in payload["message"]
+
+
+def test_the_console_and_unknown_paths(server):
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    connection.request("GET", "/")
+    response = connection.getresponse()
+    assert response.status == 200 and response.getheader("Content-Type").startswith("text/html")
+    response.read()
+    connection.request("GET", "/nothing-here")
+    response = connection.getresponse()
+    assert response.status == 404 and json.loads(response.read())["__type"]
+    connection.close()
