@@ -79,6 +79,8 @@ class StateMachine:
         from .engine.execution import Execution, ExecutionConfig
         from .integrations.services import Services
 
+        if state_machine_type is not None and state_machine_type.upper() == "EXPRESS":
+            self._check_express()
         if input is None:
             input = {}
         _check_input(input)
@@ -101,6 +103,16 @@ class StateMachine:
             status=outcome.status, output=outcome.output, error=outcome.error, cause=outcome.cause,
             execution_arn=execution.arn, duration=execution.end - execution.start,
             _history=execution.history, states=execution.states_visited)
+
+    def _check_express(self) -> None:
+        """What CreateStateMachine refuses for an EXPRESS machine (.sync, callbacks, activities),
+        checked once per machine: raises DefinitionError."""
+        problems = self.__dict__.get("_express_problems")
+        if problems is None:
+            from .definition.validator import validate
+            problems = self._express_problems = validate(self.definition, state_machine_type="EXPRESS")
+        if problems:
+            raise DefinitionError(problems)
 
     def _mocks(self, mock_config, test_case, machine_name):
         """(MockedTestCase, the state machine name it is filed under), checked before the run."""

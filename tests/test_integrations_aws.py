@@ -9,7 +9,7 @@ import pytest
 boto3 = pytest.importorskip("boto3")
 moto = pytest.importorskip("moto")
 
-from asl_runtime import StateMachine  # noqa: E402
+from asl_runtime import DefinitionError, StateMachine  # noqa: E402
 from asl_runtime.integrations.aws import Clients  # noqa: E402
 
 REGION = "us-east-1"
@@ -211,9 +211,11 @@ def test_sdk_camel_case_apis_take_and_return_pascal_case(aws):
     assert unknown.error == "Sfn.StateMachineDoesNotExistException"
 
 
-def test_sdk_unknown_action_is_a_clear_error(aws):
-    result = task("arn:aws:states:::aws-sdk:dynamodb:teleportItem", {}).run({})
-    assert result.error == "States.Runtime" and "teleportItem" in result.cause
+def test_sdk_unknown_action_is_refused_at_load_as_create_state_machine_does():
+    with pytest.raises(DefinitionError) as info:
+        task("arn:aws:states:::aws-sdk:dynamodb:teleportItem", {})
+    [problem] = info.value.errors
+    assert problem.path == "/States/T/Resource" and "teleportItem" in problem.message
 
 
 # --------------------------------------------------------------------------- Lambda through boto3

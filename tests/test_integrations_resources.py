@@ -56,9 +56,11 @@ def test_unknown_resources_are_refused(arn):
         parse_resource(arn)
 
 
-def test_an_unknown_resource_fails_the_execution_naming_resource_and_state():
-    sm = StateMachine.from_json({"StartAt": "Charge", "States": {
-        "Charge": {"Type": "Task", "Resource": "arn:aws:states:::payments:charge", "End": True}}})
+def test_an_integration_aws_has_but_asl_runtime_does_not_serve_fails_the_execution_naming_it():
+    # glue:startJobRun is a real optimized integration; asl-runtime has no Glue, so the run (not
+    # the load) fails, naming the resource and the state.
+    sm = StateMachine.from_json({"StartAt": "Crawl", "States": {
+        "Crawl": {"Type": "Task", "Resource": "arn:aws:states:::glue:startJobRun", "End": True}}})
     result = sm.run({})
     assert result.status == "FAILED" and result.error == "States.Runtime"
-    assert "arn:aws:states:::payments:charge" in result.cause and "'Charge'" in result.cause
+    assert "arn:aws:states:::glue:startJobRun" in result.cause and "'Crawl'" in result.cause

@@ -159,9 +159,10 @@ def test_cli_mock_config_and_test_case(tmp_path):
 
 
 def test_any_resource_can_be_mocked():
+    # Neither Glue nor Batch is served by asl-runtime; a mocked response stands in for both.
     definition = {"StartAt": "Crawl", "States": {
-        "Crawl": {"Type": "Task", "Resource": "arn:aws:states:::glue:startCrawler.sync", "Next": "Odd"},
-        "Odd": {"Type": "Task", "Resource": "arn:aws:something:else", "End": True}}}
+        "Crawl": {"Type": "Task", "Resource": "arn:aws:states:::glue:startJobRun.sync", "Next": "Odd"},
+        "Odd": {"Type": "Task", "Resource": "arn:aws:states:::batch:submitJob.sync", "End": True}}}
     mocks = config({"T": {"Crawl": "Done", "Odd": "Done"}}, {"Done": {"0": {"Return": {"ok": True}}}}, machine="M")
     result = StateMachine.from_json(definition, name="M").run({}, mock_config=mocks, test_case="T")
     assert result.status == "SUCCEEDED" and result.output == {"ok": True}

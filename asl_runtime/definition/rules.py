@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from ..errors import ALL, PREDEFINED
 from ..query.jsonpath import is_reference_path, is_valid_path
-from . import choice_rules
+from . import choice_rules, task_resources
 from .choice_rules import is_rfc3339
 from .problems import Problem, pointer
 
@@ -19,6 +19,9 @@ JSONATA = "JSONata"
 MAX_STATE_NAME = 80
 MAX_VARIABLE_NAME = 80
 MAX_LABEL = 40
+#: CreateStateMachine's definition limit (botocore's stepfunctions model: Definition max 1048576).
+MAX_DEFINITION_CHARS = 1_048_576
+EXPRESS = "EXPRESS"
 RESERVED_VARIABLES = frozenset({"states"})
 STATE_TYPES = frozenset({"Pass", "Task", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map"})
 TERMINAL_TYPES = frozenset({"Choice", "Succeed", "Fail"})
@@ -100,8 +103,8 @@ class Site:
         return f"{self.type or 'The'} state {self.name!r}"
 
 
-def check(definition):
-    """Run every rule table over `definition`."""
+def check(definition, state_machine_type: str | None = None):
+    """Run every rule table over `definition` (and, for an EXPRESS machine, what Express refuses)."""
     if not isinstance(definition, dict):
         return
     machine_language = definition.get("QueryLanguage")
@@ -119,6 +122,9 @@ def check(definition):
     for site in sites:
         for rule in STATE_RULES:
             yield from _guarded(rule, site.pointer(), site)
+    if isinstance(state_machine_type, str) and state_machine_type.upper() == EXPRESS:
+        for site in sites:
+            yield from _guarded(express_patterns, site.pointer(), site)
 
 
 def _guarded(rule, where, *args):
@@ -189,6 +195,16 @@ def labels_unique(definition, sites):
                                                  f"{first_seen[label]}; labels must be unique.")
         else:
             first_seen[label] = site.pointer("Label")
+
+
+def definition_size(definition, sites):
+    """AWS refuses a definition over 1,048,576 characters (measured here as compact JSON)."""
+    from ..query.io_jsonpath import to_json
+
+    size = len(to_json(definition))
+    if size > MAX_DEFINITION_CHARS:
+        yield Problem("", f"The definition is {size:,} characters long; CreateStateMachine accepts at most "
+                          f"{MAX_DEFINITION_CHARS:,} (1 MB).")
 
 
 # --------------------------------------------------------------------------- scope rules
@@ -349,15 +365,23 @@ def heartbeat_below_timeout(site: Site):
 
 def wait_timestamp_is_rfc3339(site: Site):
     value = site.state.get("Timestamp") if site.type == "Wait" else None
+    if site.language == JSONPATH and is_jsonata_expression(value):
+        yield Problem(site.pointer("Timestamp"), "Timestamp cannot be a JSONata expression in a JSONPath "
+                                                 "state; set QueryLanguage to JSONata or use TimestampPath.")
+        return
     if isinstance(value, str) and not is_jsonata_expression(value) and not is_rfc3339(value):
         yield Problem(site.pointer("Timestamp"), f"Timestamp {value!r} is not an RFC 3339 "
                                                  "date-time such as 2016-03-14T01:59:00Z.")
 
 
 def map_label(site: Site):
+    """AWS's Label rules: 1 to 40 characters, none of the characters names may not hold."""
     label = site.state.get("Label") if site.type == "Map" else None
     if not isinstance(label, str):
         return
+    if not label:
+        yield Problem(site.pointer("Label"), "Label must not be empty; a Map Run's label is 1 to "
+                                             f"{MAX_LABEL} characters.")
     if len(label) > MAX_LABEL:
         yield Problem(site.pointer("Label"), f"Label is {len(label)} characters long; the limit "
                                              f"is {MAX_LABEL}.")
@@ -366,6 +390,79 @@ def map_label(site: Site):
         yield Problem(site.pointer("Label"), f"Label {label!r} contains {bad.group()!r}; labels "
                                              "cannot contain blanks, brackets, wildcards or "
                                              "special characters.")
+
+
+def task_resource(site: Site):
+    """The Resource names something Step Functions can call (see task_resources)."""
+    resource = site.state.get("Resource") if site.type == "Task" else None
+    if isinstance(resource, str) and resource:
+        problem = task_resources.resource_problem(resource)
+        if problem:
+            yield Problem(site.pointer("Resource"), problem)
+
+
+def credentials_fields(site: Site):
+    """Credentials holds exactly a role to assume: RoleArn (or RoleArn.$ in JSONPath)."""
+    credentials = site.state.get("Credentials") if site.type == "Task" else None
+    if not isinstance(credentials, dict):
+        return
+    allowed = ("RoleArn", "RoleArn.$") if site.language == JSONPATH else ("RoleArn",)
+    for key in credentials:
+        if key not in allowed:
+            yield Problem(site.pointer("Credentials", key),
+                          f"Field {key} is not supported in Credentials; it takes {' or '.join(allowed)}.")
+    given = [key for key in allowed if key in credentials]
+    if not given:
+        yield Problem(site.pointer("Credentials"), f"Credentials must have {' or '.join(allowed)}: the "
+                                                   "ARN of the role the Task assumes.")
+    elif len(given) > 1:
+        yield Problem(site.pointer("Credentials", "RoleArn.$"),
+                      "Credentials cannot have both RoleArn and RoleArn.$; use one of them.")
+    for key in given:
+        value = credentials[key]
+        if not isinstance(value, str) or not value:
+            yield Problem(site.pointer("Credentials", key), f"{key} must be a non-empty string.")
+
+
+def reader_config_exclusive(site: Site):
+    reader = site.state.get("ItemReader") if site.type == "Map" else None
+    config = reader.get("ReaderConfig") if isinstance(reader, dict) else None
+    if isinstance(config, dict) and "MaxItems" in config and "MaxItemsPath" in config:
+        yield Problem(site.pointer("ItemReader", "ReaderConfig", "MaxItemsPath"),
+                      "ReaderConfig cannot have both MaxItems and MaxItemsPath; use one of them.")
+
+
+def result_path_targets_output(site: Site):
+    """ResultPath writes into the state's output: it starts at `$`, never at a variable or `$$`."""
+    if site.language != JSONPATH:
+        return
+    places = [(("ResultPath",), site.state.get("ResultPath"))]
+    places += [(("Catch", i, "ResultPath"), c.get("ResultPath")) for i, c in _entries(site.state, "Catch")]
+    for parts, value in places:
+        if isinstance(value, str) and value.startswith("$") and value != "$" \
+                and not value.startswith(("$.", "$[")):
+            what = "the context object" if value.startswith("$$") else "a variable"
+            yield Problem(site.pointer(*parts), f"ResultPath {value!r} names {what}; ResultPath places "
+                                                "the result in the state's output and must start with $ "
+                                                "(such as $.result). Use Assign to set a variable.")
+
+
+def express_patterns(site: Site):
+    """Express workflows support request-response only: no .sync, no callbacks, no activities."""
+    resource = site.state.get("Resource") if site.type == "Task" else None
+    if not isinstance(resource, str):
+        return
+    parts = resource.split(":")
+    if len(parts) == 7 and parts[2] == "states" and parts[5] == "activity":
+        yield Problem(site.pointer("Resource"), f"{site.title} runs an activity, which EXPRESS state "
+                                                "machines do not support; use a STANDARD machine.")
+        return
+    if resource.startswith("arn:") and len(parts) >= 7 and parts[2] == "states":
+        _, dot, pattern = ":".join(parts[6:]).partition(".")
+        if dot and pattern in task_resources.CALLBACK_OR_JOB:
+            yield Problem(site.pointer("Resource"), f"{site.title} uses the .{pattern} integration pattern, "
+                                                    "which EXPRESS state machines do not support (only "
+                                                    "request-response); use a STANDARD machine.")
 
 
 # --------------------------------------------------------------------------- query languages
@@ -653,12 +750,13 @@ def _get(value, parts: tuple):
 
 
 # --------------------------------------------------------------------------- the tables
-MACHINE_RULES = (state_names_unique, labels_unique)
+MACHINE_RULES = (state_names_unique, labels_unique, definition_size)
 SCOPE_RULES = (start_at_names_a_state, states_reachable, scope_has_terminal_state)
 STATE_RULES = (
     state_name_length, transitions_name_states, next_or_end, choice_rules_well_formed,
     error_names, exclusive_fields, wait_has_one_duration, map_has_processor,
     distributed_map_has_execution_type, heartbeat_below_timeout, wait_timestamp_is_rfc3339,
     map_label, query_language_allowed, fields_match_query_language, jsonata_expressions_parse,
-    paths_are_valid, payload_templates, assign_variable_names,
+    paths_are_valid, payload_templates, assign_variable_names, task_resource, credentials_fields,
+    reader_config_exclusive, result_path_targets_output,
 )

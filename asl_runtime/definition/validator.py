@@ -23,11 +23,13 @@ _JSON_TYPE_NOUNS = {
 }
 
 
-def validate(definition) -> list[Problem]:
-    """Every problem AWS would report for `definition`; an empty list means it is valid."""
+def validate(definition, state_machine_type: str | None = None) -> list[Problem]:
+    """Every problem AWS would report for `definition`; an empty list means it is valid.
+
+    `state_machine_type` "EXPRESS" adds what CreateStateMachine refuses in Express machines."""
     try:
         problems = list(schema_problems(definition))
-        problems.extend(rules.check(definition))
+        problems.extend(rules.check(definition, state_machine_type))
     except RecursionError:
         return [Problem("", "The definition is nested too deeply to check.")]
     except Exception as exc:  # the contract is to report, never to raise
