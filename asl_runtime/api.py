@@ -67,7 +67,7 @@ class StateMachine:
             execution_name: str | None = None, state_machine_name: str | None = None,
             account_id: str | None = None, region: str | None = None, role_arn: str | None = None,
             state_machine_type: str | None = None, express_execution_id: str | None = None,
-            mock_config=None, test_case: str | None = None, state_machines=None,
+            mock_config=None, test_case: str | None = None, mocks: dict | None = None, state_machines=None,
             services=None) -> ExecutionResult:
         """Run one execution to its end and return the result (never raises for a failed run).
 
@@ -85,9 +85,12 @@ class StateMachine:
             input = {}
         _check_input(input)
         machine_name = state_machine_name or self.name
-        mocks = None
+        state_mocks, mocks = mocks, None
         if mock_config is not None or test_case is not None:
             mocks, machine_name = self._mocks(mock_config, test_case, machine_name)
+        if state_mocks is not None:
+            from .integrations.mocks import StateMocks, state_names
+            mocks = StateMocks(state_mocks, machine_name or "StateMachine", state_names(self.definition), mocks)
         config = ExecutionConfig(
             account_id=account_id or "123456789012", region=region or "us-east-1",
             state_machine_name=machine_name or "StateMachine",

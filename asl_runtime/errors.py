@@ -46,6 +46,15 @@ class ASLError(Exception):
         return {"Error": self.error, "Cause": self.cause} if self.cause is not None else {"Error": self.error}
 
 
+class TaskFailed(ASLError):
+    """Raise from a handler to fail its Task with exactly this error name and cause.
+
+    `raise asl_runtime.TaskFailed("Lambda.ServiceException", "busy")` fails the Task as that
+    service error would (Retry/Catch match `error`; the cause is `cause` as given), where any other
+    exception fails it as Lambda reports an unhandled function error (its class name, a JSON cause).
+    """
+
+
 class PathNotFound(Exception):
     """A JSONPath matched nothing in its input (callers turn this into the AWS error they need)."""
 

@@ -115,7 +115,7 @@ def test_mocks_for_states_inside_parallel_and_map():
     ({"StateMachines": {}, "MockedResponses": {"R": {"0-2": {"Return": 1}, "1": {"Return": 2}}}},
      "more than one response"),
     ({"StateMachines": {}, "MockedResponses": {"R": {"0": {"Return": 1, "Throw": {"Error": "E"}}}}},
-     "exactly one of Return or Throw"),
+     "exactly one of Return, Throw or PassThrough"),
     ({"StateMachines": {}, "MockedResponses": {"R": {"0": {"Throw": {"Cause": "no error"}}}}}, "Error"),
 ])
 def test_malformed_files_are_refused_before_running(order, document, message):

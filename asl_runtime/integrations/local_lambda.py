@@ -12,7 +12,7 @@ import uuid
 from importlib.machinery import SourceFileLoader
 from typing import Callable
 
-from ..errors import ASLError
+from ..errors import ASLError, TaskFailed
 
 
 class HandlersFileError(Exception):
@@ -96,10 +96,24 @@ def not_found(arn: str) -> ASLError:
                     f"ResourceNotFoundException; Request ID: {request_id}; Proxy: null)")
 
 
+def find_handler(handlers, function_name: str, state_name: str | None = None):
+    """The handler for a Lambda Task: the one named after its state, else after its function."""
+    if state_name is not None and state_name != function_name:
+        handler = handlers.get(state_name)
+        if handler is not None:
+            return handler
+    return handlers.get(function_name)
+
+
 def invoke_handler(handler: Callable, event, context: LambdaContext) -> tuple[bytes, str | None]:
-    """Run a handler as the Python runtime would: (payload bytes, function error or None)."""
+    """Run a handler as the Python runtime would: (payload bytes, function error or None).
+
+    A handler raising TaskFailed is not a function error: the TaskFailed propagates to the Task.
+    """
     try:
         result = handler(event, context)
+    except TaskFailed:
+        raise
     except Exception as exc:  # noqa: BLE001 - an unhandled function error, reported as Lambda does
         return json.dumps(error_document(exc, context.aws_request_id)).encode(), "Unhandled"
     except SystemExit as exc:  # the function's process exits: Lambda reports Runtime.ExitError

@@ -6,6 +6,11 @@
 A mocked Task state returns or throws its next response instead of calling anything; the keys
 count the state's invocations (retries and loop iterations included) from 0.  States the test
 case does not name run normally.
+
+`run(mocks={STATE: [RESPONSE, ...]})` mocks states in code with the same responses, the list index
+being the invocation (or a dict keyed "0", "1-2" as above).  A response `{"PassThrough": true}`
+(`PASS_THROUGH`, an asl-runtime addition) lets that invocation run for real: the handler, the test
+case's mock, or the service, whichever would have answered without `mocks=`.
 """
 
 from __future__ import annotations
@@ -22,6 +27,11 @@ from ..errors import RUNTIME, ASLError
 _INDEX = re.compile(r"^(\d+)(?:-(\d+))?$")
 
 
+#: The response that lets one invocation of a mocked state run for real.
+PASS_THROUGH = {"PassThrough": True}
+_KINDS = ("Return", "Throw", "PassThrough")
+
+
 class MockConfigError(ValueError):
     """A MockConfigFile that cannot be used: malformed, or lacking the test case asked for."""
 
@@ -32,7 +42,7 @@ class MockedResponse:
 
     first: int
     last: int
-    kind: str  # "Return" | "Throw"
+    kind: str  # "Return" | "Throw" | "PassThrough"
     value: Any = None
     error: str | None = None
     cause: str | None = None
@@ -110,32 +120,10 @@ class MockConfig:
             self.machines[machine] = cases
 
     def _response(self, where: str, response) -> tuple[MockedResponse, ...]:
-        if not isinstance(response, dict) or not response:
-            self._fail(where, 'must be an object of invocation keys ("0", "1-2") to Return or Throw')
-        entries = []
-        for key, entry in response.items():
-            match = _INDEX.match(key)
-            if not match:
-                self._fail(f"{where}/{key}", 'an invocation key is a number or a range such as "1-2"')
-            first = int(match.group(1))
-            last = int(match.group(2)) if match.group(2) is not None else first
-            if last < first:
-                self._fail(f"{where}/{key}", "the range ends before it starts")
-            if not isinstance(entry, dict) or len(entry) != 1 or next(iter(entry)) not in ("Return", "Throw"):
-                self._fail(f"{where}/{key}", "must be an object with exactly one of Return or Throw")
-            if "Return" in entry:
-                entries.append(MockedResponse(first, last, "Return", value=entry["Return"]))
-                continue
-            thrown = entry["Throw"]
-            if not isinstance(thrown, dict) or not isinstance(thrown.get("Error"), str) or \
-                    not isinstance(thrown.get("Cause", ""), str) or set(thrown) - {"Error", "Cause"}:
-                self._fail(f"{where}/{key}/Throw", "must be {\"Error\": string, \"Cause\": string}")
-            entries.append(MockedResponse(first, last, "Throw", error=thrown["Error"], cause=thrown.get("Cause")))
-        entries.sort(key=lambda e: e.first)
-        for before, after in zip(entries, entries[1:]):
-            if after.first <= before.last:
-                self._fail(where, f"invocation {after.first} has more than one response")
-        return tuple(entries)
+        try:
+            return parse_response(response)
+        except _Bad as bad:
+            self._fail(where + bad.where, bad.message)
 
     # ------------------------------------------------------------------ lookup
     def machine_for(self, test_case: str) -> str:
@@ -171,6 +159,49 @@ class MockConfig:
                                       f"does not have")
 
 
+class _Bad(Exception):
+    def __init__(self, where: str, message: str):
+        super().__init__(message)
+        self.where, self.message = where, message
+
+
+def parse_response(response) -> tuple[MockedResponse, ...]:
+    """A mocked response ({"0": {"Return": v}, "1-2": {"Throw": {...}}}) as entries sorted by invocation."""
+    if not isinstance(response, dict) or not response:
+        raise _Bad("", 'must be an object of invocation keys ("0", "1-2") to Return or Throw')
+    entries = []
+    for key, entry in response.items():
+        match = _INDEX.match(str(key))
+        if not match:
+            raise _Bad(f"/{key}", 'an invocation key is a number or a range such as "1-2"')
+        first = int(match.group(1))
+        last = int(match.group(2)) if match.group(2) is not None else first
+        if last < first:
+            raise _Bad(f"/{key}", "the range ends before it starts")
+        entries.append(_entry(f"/{key}", first, last, entry))
+    entries.sort(key=lambda e: e.first)
+    for before, after in zip(entries, entries[1:]):
+        if after.first <= before.last:
+            raise _Bad("", f"invocation {after.first} has more than one response")
+    return tuple(entries)
+
+
+def _entry(where: str, first: int, last: int, entry) -> MockedResponse:
+    if not isinstance(entry, dict) or len(entry) != 1 or next(iter(entry)) not in _KINDS:
+        raise _Bad(where, "must be an object with exactly one of Return, Throw or PassThrough")
+    if "Return" in entry:
+        return MockedResponse(first, last, "Return", value=entry["Return"])
+    if "PassThrough" in entry:
+        if entry["PassThrough"] is not True:
+            raise _Bad(f"{where}/PassThrough", "must be true")
+        return MockedResponse(first, last, "PassThrough")
+    thrown = entry["Throw"]
+    if not isinstance(thrown, dict) or not isinstance(thrown.get("Error"), str) or \
+            not isinstance(thrown.get("Cause", ""), str) or set(thrown) - {"Error", "Cause"}:
+        raise _Bad(f"{where}/Throw", "must be {\"Error\": string, \"Cause\": string}")
+    return MockedResponse(first, last, "Throw", error=thrown["Error"], cause=thrown.get("Cause"))
+
+
 class MockedTestCase:
     """One test case in use: which states are mocked, and how often each has been invoked."""
 
@@ -194,10 +225,66 @@ class MockedTestCase:
         name = states[state.name]
         for entry in self.config.responses[name]:
             if entry.first <= index <= entry.last:
-                return entry
+                return None if entry.kind == "PassThrough" else entry
         raise ASLError(RUNTIME, f"The mocked response '{name}' for state '{state.name}' (test case "
                                 f"'{self.test_case}') has no entry for invocation {index}; add a key "
                                 f"\"{index}\" or a range that covers it")
+
+
+class StateMocks:
+    """`run(mocks={STATE: responses})`: mocked responses for this run's own states, by state name.
+
+    `responses` is a list (index = invocation: retries and loop iterations count) or a dict keyed
+    as a MockConfigFile response ("0", "1-2").  Invocations past the last response are an error,
+    as in a MockConfigFile.  `fallback` (a MockedTestCase) answers what these mocks pass through.
+    """
+
+    def __init__(self, mocks, machine_name: str, state_names_=None, fallback=None):
+        if not isinstance(mocks, dict):
+            raise MockConfigError("mocks= must be a dict of state name to a list of responses")
+        self.machine_name = machine_name
+        self.fallback = fallback
+        self.responses: dict[str, tuple[MockedResponse, ...]] = {}
+        for state, responses in mocks.items():
+            where = f"mocks[{state!r}]"
+            if state_names_ is not None and state not in state_names_:
+                known = ", ".join(sorted(state_names_))
+                raise MockConfigError(f"{where}: the state machine has no state '{state}' (states: {known})")
+            if isinstance(responses, (list, tuple)):
+                if not responses:
+                    raise MockConfigError(f"{where}: give at least one response")
+                entries = []
+                for index, response in enumerate(responses):
+                    try:
+                        entries.append(_entry("", index, index, response))
+                    except _Bad as bad:
+                        raise MockConfigError(f"{where}[{index}]{bad.where}: {bad.message}") from None
+                self.responses[state] = tuple(entries)
+                continue
+            try:
+                self.responses[state] = parse_response(responses)
+            except _Bad as bad:
+                raise MockConfigError(f"{where}{bad.where}: {bad.message}") from None
+        self._counts: dict[tuple[str, str], int] = {}
+        self._lock = threading.Lock()
+
+    def response_for(self, frame, state) -> MockedResponse | None:
+        # The test case is asked first so that its invocation count stays the state's own.
+        fallback = self.fallback.response_for(frame, state) if self.fallback is not None else None
+        entries = self.responses.get(state.name)
+        execution = frame.execution
+        if entries is None or execution.config.state_machine_name != self.machine_name:
+            return fallback
+        with self._lock:
+            key = (execution.arn, state.name)
+            index = self._counts.get(key, 0)
+            self._counts[key] = index + 1
+        for entry in entries:
+            if entry.first <= index <= entry.last:
+                return fallback if entry.kind == "PassThrough" else entry
+        raise ASLError(RUNTIME, f"mocks= for state '{state.name}' has no response for invocation {index} "
+                                f"(it has {entries[-1].last + 1}); add one, or end with "
+                                f"{{\"PassThrough\": true}} to run the state for real")
 
 
 def state_names(definition: dict) -> set[str]:

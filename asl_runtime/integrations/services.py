@@ -204,6 +204,10 @@ class Services:
         try:
             try:
                 value = worker(event, context)
+            except ASLError as exc:  # TaskFailed: the worker names the error and cause itself
+                if task.outcome is None and not task.closed:
+                    callbacks.send_task_failure(task.token, exc.error, exc.cause)
+                return
             except Exception as exc:  # noqa: BLE001 - a worker's failure fails the activity task
                 if task.outcome is None and not task.closed:
                     callbacks.send_task_failure(task.token, type(exc).__name__, str(exc))
@@ -228,7 +232,8 @@ class Services:
         config = frame.execution.config
         arn = function if function.startswith("arn:") else \
             f"arn:{config.partition}:lambda:{config.region}:{config.account_id}:function:{name}"
-        handler = self.handlers.get(name)
+        state = frame.state
+        handler = local_lambda.find_handler(self.handlers, name, state.name if state is not None else None)
         if handler is None:
             if self.aws.emulated():
                 return self._invoke_remote(frame, function, payload)
@@ -262,6 +267,8 @@ class Services:
             token = current_clock.set(clock)
             try:
                 outcome["value"] = local_lambda.invoke_handler(handler, event, context)
+            except ASLError as exc:  # TaskFailed: the handler names the Task's error itself
+                outcome["error"] = exc
             finally:
                 current_clock.reset(token)
 
@@ -275,6 +282,8 @@ class Services:
             if machine_left is not None and (timeout is None or machine_left < timeout):
                 raise ExecutionTimedOut()
             raise ASLError(TIMEOUT, "")
+        if "error" in outcome:
+            raise outcome["error"]
         body, function_error = outcome["value"]
         return body, function_error, request_id
 
