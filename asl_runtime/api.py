@@ -73,8 +73,11 @@ class StateMachine:
 
         `mock_config` (a MockConfigFile path or dict) with `test_case` replaces the Task states the
         test case names by their mocked responses; `state_machines` (name or ARN -> StateMachine,
-        definition dict or file) are the machines states:startExecution may start.  A malformed mock
-        config or an unknown test case raises MockConfigError before anything runs.
+        definition dict or file) are the machines states:startExecution may start.  `mocks`
+        ({STATE: [RESPONSE, ...]}, integrations/mocks.py) mocks this machine's states by name, over
+        the test case; `{"PassThrough": true}` lets an attempt run for real.  A malformed mock config
+        or mock, an unknown test case, or a mock of a state the machine lacks raises
+        MockConfigError before anything runs.
         """
         from .engine.execution import Execution, ExecutionConfig
         from .integrations.services import Services
