@@ -313,7 +313,7 @@ def _run_parameters(cls) -> set[str]:
     return set(inspect.signature(cls.run).parameters)
 
 
-def run_case(suite: Suite, case: Case, *, mocks: dict | None = None, on_result=None) -> CaseResult:
+def run_case(suite: Suite, case: Case, *, mocks: dict | None = None, on_result=None, machine=None) -> CaseResult:
     """Run one case; `mocks` (state -> responses) are laid over the case's own (failure injection)."""
     from ..integrations.local_lambda import HandlersFileError
     from ..integrations.mocks import MockConfigError
@@ -324,10 +324,11 @@ def run_case(suite: Suite, case: Case, *, mocks: dict | None = None, on_result=N
     except HandlersFileError as exc:
         return CaseResult(suite.name, case.name, False, error=str(exc))
     merged = {**(case.mocks or {}), **(mocks or {})} or None
+    machine = machine or suite.machine
     options = run_options(suite)
     started = time.perf_counter()
     try:
-        result = suite.machine.run(case.input, handlers=handlers, mocks=merged,
+        result = machine.run(case.input, handlers=handlers, mocks=merged,
                                    mock_config=suite.mock_config if case.test_case else None,
                                    test_case=case.test_case, **options)
     except (MockConfigError, ValueError) as exc:
