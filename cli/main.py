@@ -198,8 +198,6 @@ from .serve_cmd import serve  # noqa: E402
 main.add_command(serve)
 from .lint_cmd import lint  # noqa: E402
 main.add_command(lint)
-from .test_cmd import test  # noqa: E402
-main.add_command(test)
 
 
 def entry():
