@@ -198,6 +198,8 @@ from .serve_cmd import serve  # noqa: E402
 main.add_command(serve)
 from .lint_cmd import lint  # noqa: E402
 main.add_command(lint)
+from .deploy_cmd import deploy  # noqa: E402
+main.add_command(deploy)
 
 
 def entry():
