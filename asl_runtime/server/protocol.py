@@ -13,6 +13,7 @@ import json
 import sys
 import traceback
 import uuid
+from urllib.parse import parse_qsl
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .errors import ServiceError
@@ -80,11 +81,11 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         from .console import render
 
-        path = self.path.split("?", 1)[0]
-        if path not in ("/", "/index.html"):
+        path, _, query = self.path.partition("?")
+        if path not in ("/", "/index.html", "/execution"):
             return self._send(404, {"__type": "UnknownOperationException", "message": f"No page at {path}"})
         try:
-            page = render(self.server.service).encode("utf-8")
+            page = render(self.server.service, dict(parse_qsl(query)) if path == "/execution" else None).encode()
         except Exception as exc:  # noqa: BLE001
             traceback.print_exc(file=sys.stderr)
             return self._send(500, {"__type": "InternalFailure", "message": f"console: {exc}"})
