@@ -13,7 +13,12 @@ import time
 
 
 class ExecutionTimedOut(Exception):
-    """The machine's TimeoutSeconds elapsed; not an ASL error, so nothing catches it."""
+    """The machine's TimeoutSeconds (or its type's limit) elapsed; not an ASL error, so nothing
+    catches it.  `cause` says why when the end was not a plain deadline."""
+
+    def __init__(self, cause: str | None = None):
+        super().__init__(cause or "States.Timeout")
+        self.cause = cause
 
 
 class VirtualClock:

@@ -21,6 +21,18 @@ from .payload import payload_too_large
 from .retry import find_catcher, find_retrier, retry_delay
 
 
+#: How long AWS lets an execution run, by state machine type (StartExecution's quotas).
+MAX_DURATION = {"STANDARD": 365 * 24 * 3600, "EXPRESS": 5 * 60}
+
+#: Under the virtual clock a state takes no simulated time, so a loop that never waits would never
+#: reach its type's limit.  A scope (the machine, a branch, one Map iteration) that makes this many
+#: transitions is taken to have run for the whole limit: at AWS's pace that loop would have.
+TRANSITION_BUDGET = 1_000_000
+
+#: Under the real clock, how many transitions pass between looks at the wall clock.
+REAL_CLOCK_CHECK_EVERY = 1_000
+
+
 @dataclass
 class ExecutionConfig:
     """Who and where the execution is: what AWS shows in ARNs and the context object."""
@@ -40,6 +52,10 @@ class ExecutionConfig:
         if not self.role_arn:
             self.role_arn = f"arn:{self.partition}:iam::{self.account_id}:role/StepFunctions-{self.state_machine_name}-role"
         self.state_machine_type = (self.state_machine_type or "STANDARD").upper()
+
+    @property
+    def max_duration(self) -> int:
+        return MAX_DURATION.get(self.state_machine_type, MAX_DURATION["STANDARD"])
 
     @property
     def state_machine_arn(self) -> str:
@@ -77,8 +93,18 @@ class Execution:
         self.arn = config.execution_arn
         # A nested execution (states:startExecution) starts at its parent's simulated present.
         self.start = time.time() if start is None else start
-        deadline = self.start + machine.timeout_seconds if machine.timeout_seconds else None
+        # The machine's TimeoutSeconds, or AWS's limit for its type (5 minutes / 1 year) if sooner.
+        limit_seconds = config.max_duration
+        timeout = machine.timeout_seconds
+        self.deadline_is_limit = not timeout or timeout >= limit_seconds
+        deadline = self.start + (limit_seconds if self.deadline_is_limit else timeout)
         self.clock = VirtualClock(self.start, deadline) if clock == "virtual" else RealClock(deadline)
+        # How many transitions run_state lets pass before it looks at the deadline and the budget:
+        # every one when TimeoutSeconds is set (as precise as the clock), else only now and then.
+        if not self.deadline_is_limit:
+            self.check_every = 1
+        else:
+            self.check_every = TRANSITION_BUDGET if self.clock.virtual else REAL_CLOCK_CHECK_EVERY
         limit = MAX_EVENTS if config.state_machine_type == "STANDARD" else None
         self.history = History(limit, threads=not self.clock.virtual)
         self.context_execution = {
@@ -91,6 +117,7 @@ class Execution:
         self.context_state_machine = {"Id": config.state_machine_arn, "Name": config.state_machine_name}
         self.end = self.start
         self.states_visited: list[tuple] = []  # (name, type, entered, left, outcome)
+        self.history.companion = self.states_visited
 
     def run(self) -> Outcome:
         # The history keeps every payload alive, so frequent full collections would walk an
@@ -109,16 +136,22 @@ class Execution:
         frame.last_event = 0  # AWS records the first state's entered event with previousEventId 0
         try:
             output = run_scope(frame, self.machine, self.input)
-        except ExecutionTimedOut:
+        except ExecutionTimedOut as timed_out:
             frame.clock = self.clock
-            frame.event("ExecutionTimedOut", "executionTimedOutEventDetails", {"error": "States.Timeout"})
+            if self.clock.virtual:  # a branch's clock may have reached the deadline, not this one
+                self.clock.now = max(self.clock.now, self.clock.deadline)
+            details = {"error": "States.Timeout"}
+            if timed_out.cause:
+                details["cause"] = timed_out.cause
+            self.history.lift_limit()
+            frame.event("ExecutionTimedOut", "executionTimedOutEventDetails", details)
             self.end = self.clock.now
-            return Outcome("TIMED_OUT", error="States.Timeout")
+            return Outcome("TIMED_OUT", error="States.Timeout", cause=timed_out.cause)
         except ASLError as err:
             # A timeout's cause is empty: AWS records none, in the event and in DescribeExecution.
             cause = err.cause if err.cause != "" else None
             details = {"error": err.error, "cause": cause}
-            self.history.limit = None  # the final event always fits
+            self.history.lift_limit()  # the final event always fits
             frame.event("ExecutionFailed", "executionFailedEventDetails",
                         {k: v for k, v in details.items() if v is not None})
             self.end = self.clock.now
@@ -133,7 +166,7 @@ class Frame:
 
     __slots__ = ("execution", "clock", "variables", "last_event", "state", "entered_event",
                  "entered_time", "retry_count", "_context", "map_item", "task_token", "history",
-                 "failed_event")
+                 "failed_event", "countdown", "transitions")
 
     def __init__(self, execution: Execution, clock, variables: dict, last_event: int):
         self.execution = execution
@@ -149,6 +182,8 @@ class Frame:
         self.map_item = None
         self.task_token = None
         self.failed_event = None  # MapStateFailed / ParallelStateFailed, recorded unless retried
+        self.countdown = execution.check_every  # transitions until run_state next calls checkpoint()
+        self.transitions = 0  # transitions of this scope run counted at past checkpoints
 
     def child(self, clock=None) -> "Frame":
         """A nested scope (branch or iteration): reads outer variables, its writes stay inside."""
@@ -197,6 +232,8 @@ def run_scope(frame: Frame, machine, input):
     ACTIONS = _ACTIONS
     states = machine.states
     state = states[machine.start_at]
+    frame.countdown = frame.execution.check_every  # each scope run (e.g. Map iteration) has its own budget
+    frame.transitions = 0
     value = input
     while True:
         value, next_name = run_state(frame, state, value, ACTIONS[state.type])
@@ -257,8 +294,9 @@ def run_state(frame: Frame, state, raw, action):
     if output is not raw:
         check_payload_size(state, output)
     clock = frame.clock
-    if clock.deadline is not None:
-        clock.check()
+    frame.countdown -= 1
+    if not frame.countdown:
+        checkpoint(frame)
     if assigned:
         frame.variables.update(assigned)
     if caught:
@@ -276,6 +314,30 @@ def run_state(frame: Frame, state, raw, action):
     frame.execution.states_visited.append(
         (state.name, state.type, frame.entered_time, now, "CAUGHT" if caught else "SUCCEEDED"))
     return output, next_name
+
+
+def checkpoint(frame: Frame) -> None:
+    """Every `check_every` transitions: has the deadline passed, or the scope's transition budget?"""
+    execution = frame.execution
+    step = execution.check_every
+    frame.countdown = step
+    clock = frame.clock
+    clock.check()
+    if not clock.virtual:
+        return
+    frame.transitions += step
+    if frame.transitions >= TRANSITION_BUDGET:
+        config = execution.config
+        clock.now = max(clock.now, clock.deadline)
+        raise ExecutionTimedOut(
+            f"The state '{frame.state.name}' was reached after {TRANSITION_BUDGET:,} state transitions that took "
+            f"no simulated time; asl-runtime ends such a loop at the execution's time limit (the "
+            f"{config.state_machine_type} limit of {_duration(config.max_duration)}"
+            + ("" if execution.deadline_is_limit else ", or the machine's TimeoutSeconds") + ").")
+
+
+def _duration(seconds: int) -> str:
+    return "1 year" if seconds >= 365 * 24 * 3600 else f"{seconds // 60} minutes"
 
 
 def _visited(frame, state, outcome: str) -> None:

@@ -14,16 +14,23 @@ from ..query.timestamps import format_epoch
 #: AWS's limit on events in a Standard execution's history.
 MAX_EVENTS = 25_000
 
+#: An Express execution has no event limit (AWS keeps no history for it, only logs), so past this
+#: many events the oldest half is let go: memory stays bounded however long the execution runs.
+EXPRESS_WINDOW = 500_000
+
 # Detail fields that AWS returns as JSON text.
 _JSON_FIELDS = ("input", "output", "parameters")
 
 
 class History:
-    __slots__ = ("events", "limit", "_lock", "add")
+    __slots__ = ("events", "limit", "_lock", "add", "dropped", "_cap", "companion")
 
     def __init__(self, limit: int | None = MAX_EVENTS, threads: bool = False):
         self.events: list[tuple] = []
         self.limit = limit
+        self.dropped = 0  # events let go (Express only); ids keep counting from the first event
+        self.companion = None  # a list trimmed along with the events (the states-visited rows)
+        self._cap = limit if limit is not None else EXPRESS_WINDOW
         self._lock = threading.Lock() if threads else None
         # One execution thread needs no lock; the real clock runs branches on threads.
         self.add = self._add_locked if threads else self._add
@@ -31,11 +38,26 @@ class History:
     def _add(self, type_: str, previous: int, timestamp: float, details_key: str | None = None,
              details: dict | None = None) -> int:
         events = self.events
-        # Keep the last slot for the ExecutionFailed event itself, so a history never exceeds the limit.
-        if self.limit is not None and len(events) + 1 >= self.limit:
-            raise ASLError(RUNTIME, f"The execution reached the maximum number of history events ({self.limit}).")
+        if len(events) + 1 >= self._cap:
+            self._full()
         events.append((type_, previous, timestamp, details_key, details))
-        return len(events)
+        return len(events) + self.dropped
+
+    def _full(self) -> None:
+        # Keep the last slot for the ExecutionFailed event itself, so a history never exceeds the limit.
+        if self.limit is not None:
+            raise ASLError(RUNTIME, f"The execution reached the maximum number of history events ({self.limit}).")
+        half = len(self.events) // 2
+        del self.events[:half]
+        self.dropped += half
+        companion = self.companion
+        if companion is not None and len(companion) > 200:
+            del companion[100:100 + len(companion) // 2]  # keep the first rows and the latest
+
+    def lift_limit(self) -> None:
+        """Let the final event (ExecutionFailed) in even when the limit was what failed the run."""
+        self.limit = None
+        self._cap = max(EXPRESS_WINDOW, len(self.events) + 2)
 
     def _add_locked(self, type_: str, previous: int, timestamp: float, details_key: str | None = None,
                     details: dict | None = None) -> int:
@@ -43,12 +65,12 @@ class History:
             return self._add(type_, previous, timestamp, details_key, details)
 
     def __len__(self) -> int:
-        return len(self.events)
+        return len(self.events) + self.dropped
 
     def to_aws(self) -> list[dict]:
         """Events as GetExecutionHistory returns them (JSON-ready)."""
         out = []
-        for i, (type_, previous, ts, key, details) in enumerate(self.events, start=1):
+        for i, (type_, previous, ts, key, details) in enumerate(self.events, start=self.dropped + 1):
             event = {"timestamp": format_epoch(ts), "type": type_, "id": i, "previousEventId": previous}
             if key is not None:
                 event[key] = _render(details or {})
