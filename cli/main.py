@@ -86,8 +86,18 @@ def _env_default(var):
 @click.option("--test-case", help="the test case of --mock-config to run (looked up under the state machine name)")
 @click.option("--state-machine", "state_machine_files", multiple=True, metavar="NAME=FILE",
               help="a state machine that states:startExecution may start, by name or ARN (repeatable)")
+@click.option("--live/--no-live", default=None,
+              help="redraw the running states as they go (default: on a terminal under --clock real)")
+@click.option("--graph", "show_graph", is_flag=True, help="draw the states taken on the state machine's graph")
+@click.option("--timeline", is_flag=True, help="bars in time, the critical path marked")
+@click.option("--show-io", is_flag=True, help="each state's input and output in the tree")
+@click.option("--state", "state_name", metavar="NAME", help="the input and output of every visit to state NAME")
+@click.option("--save", "save_path", type=click.Path(dir_okay=False),
+              help="keep the execution in a file for `asl show` / `asl report`")
+@click.option("--no-color", is_flag=True, help="no colours (also: the NO_COLOR environment variable)")
 def run(file, input_text, input_file, handlers_files, fmt, history, clock, name, state_machine_name,
-        account_id, region, role_arn, sm_type, mock_config, test_case, state_machine_files):
+        account_id, region, role_arn, sm_type, mock_config, test_case, state_machine_files,
+        live, show_graph, timeline, show_io, state_name, save_path, no_color):
     """Run one execution of a state machine and report how it ended."""
     from asl_runtime.api import StateMachine
     from asl_runtime.integrations.mocks import MockConfigError
@@ -115,15 +125,29 @@ def run(file, input_text, input_file, handlers_files, fmt, history, clock, name,
             mock_config=mock_config, test_case=test_case, state_machines=nested)
     except MockConfigError as exc:
         _fail_usage(str(exc))
+    if save_path is not None:
+        _save_run(save_path, result, machine.definition, clock)
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(history=history), ensure_ascii=False))
     else:
         from .render import render_execution
-        render_execution(result, show_history=history)
+        render_execution(result, show_history=history, definition=machine.definition, clock=clock,
+                         show_io=show_io, state=state_name, timeline=timeline, graph=show_graph,
+                         no_color=no_color)
     if result.error == "Lambda.ResourceNotFoundException" and not handlers:
         click.echo("asl: hint: no handlers were given; pass --handlers FILE with a function named after "
                    "the Lambda function", err=True)
     sys.exit(EXIT_OK if result.status == "SUCCEEDED" else EXIT_FAILED)
+
+
+def _save_run(path, result, definition, clock):
+    from asl_runtime.views.saved import saved_run
+
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            json.dump(saved_run(result, definition, clock), fh, ensure_ascii=False, indent=1)
+    except OSError as exc:
+        _fail_usage(f"cannot write --save file {path}: {exc.strerror or exc}")
 
 
 def _read_input(input_text, input_file):
@@ -200,6 +224,10 @@ from .lint_cmd import lint  # noqa: E402
 main.add_command(lint)
 from .deploy_cmd import deploy  # noqa: E402
 main.add_command(deploy)
+from .graph_cmd import graph  # noqa: E402
+main.add_command(graph)
+from .show_cmd import show  # noqa: E402
+main.add_command(show)
 
 
 def entry():

@@ -29,37 +29,22 @@ def _short(value, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def render_execution(result, show_history: bool = False) -> None:
-    console = Console()
-    console.print(Text.assemble(("Execution ", "bold"), (result.status, _STATUS_STYLE.get(result.status, "")),
-                                f"  ({result.duration:.3f}s simulated)  ", (result.execution_arn, "dim")))
-    if result.states:
-        table = Table(title="States visited", show_lines=False, header_style="bold")
-        table.add_column("#", justify="right", style="dim")
-        table.add_column("State")
-        table.add_column("Type", style="cyan")
-        table.add_column("Entered (+s)", justify="right")
-        table.add_column("Took (s)", justify="right")
-        table.add_column("Outcome")
-        start = result.states[0][2]
-        numbered = list(enumerate(result.states, start=1))
-        shown = numbered if len(numbered) <= 200 else numbered[:100] + numbered[-100:]
-        styles = {"SUCCEEDED": "green", "FAILED": "red", "CAUGHT": "yellow"}
-        for i, (name, type_, entered, left, outcome) in shown:
-            table.add_row(str(i), name, type_, f"{entered - start:.3f}", f"{left - entered:.3f}",
-                          Text(outcome.lower(), style=styles.get(outcome, "")))
-        if len(result.states) > 200:
-            table.caption = f"{len(result.states)} states visited; first and last 100 shown"
-        console.print(table)
-    if result.status == "SUCCEEDED":
-        console.print(Text("Output", style="bold"))
-        console.print_json(json.dumps(result.output, ensure_ascii=False))
-    else:
-        console.print(Text.assemble(("Error: ", "bold red"), str(result.error)))
-        if result.cause is not None:
-            console.print(Text.assemble(("Cause: ", "bold"), str(result.cause)))
+def render_execution(result, show_history: bool = False, *, definition: dict | None = None,
+                     clock: str = "virtual", show_io: bool = False, state: str | None = None,
+                     timeline: bool = False, graph: bool = False, no_color: bool = False,
+                     model=None) -> None:
+    """The execution tree (then timeline, graph, I/O on request), the output or error, the history."""
+    from asl_runtime.views.console import make_console
+    from asl_runtime.views.text import render_execution_view
+
+    console = make_console(no_color)
+    if model is None:
+        model = execution_model(result, definition, clock)
+    render_execution_view(console, model, show_io=show_io, state=state, show_timeline=timeline,
+                          graph_definition=definition if graph else None)
     if show_history:
-        table = Table(title="History", header_style="bold")
+        table = Table(title="History", header_style="bold",
+                      caption="details cut at 60 characters (…); --format json --history has them whole")
         for col in ("id", "prev", "type", "details"):
             table.add_column(col)
         for ev in result.history:
@@ -67,3 +52,13 @@ def render_execution(result, show_history: bool = False) -> None:
             table.add_row(str(ev["id"]), str(ev["previousEventId"]), ev["type"],
                           _short(details) if details is not None else "")
         console.print(table)
+
+
+def execution_model(result, definition, clock):
+    """The views' model of a run: the same one `asl show` builds from an AWS history."""
+    from asl_runtime.views.model import ExecutionModel
+
+    model = ExecutionModel.from_history(result.history, definition=definition)
+    model.execution_arn = result.execution_arn
+    model.source = clock
+    return model

@@ -294,14 +294,14 @@ def test_virtual_clock_is_the_default(files):
 
 
 # =========================================================================== text format
-def test_text_format_renders_the_states_table(files):
+def test_text_format_renders_the_execution_tree(files):
     definition = {"StartAt": "First", "States": {"First": {"Type": "Pass", "Next": "Second"},
                                                  "Second": {"Type": "Wait", "Seconds": 2, "End": True}}}
     result = asl("run", files("m.json", definition), "--input", '{"k": "v"}')
     assert result.exit_code == 0
     text = result.stdout
     assert "SUCCEEDED" in text
-    assert "States visited" in text
+    assert "├── ✓ First  Pass" in text and "└── ✓ Second  Wait  2.000s" in text
     for cell in ("First", "Second", "Pass", "Wait"):
         assert cell in text
     assert '"k"' in text and '"v"' in text

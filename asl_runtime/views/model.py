@@ -364,6 +364,7 @@ class ExecutionModel:
 
     def _new_visit(self, name, type_, scope, timestamp) -> StateVisit:
         self._seq += 1
+        name = name if isinstance(name, str) else ("?" if name is None else str(name))
         visit = StateVisit(name=name, type=type_, scope=scope, entered=timestamp, seq=self._seq)
         self._states_at(scope).append(visit)
         return visit
@@ -396,7 +397,10 @@ class ExecutionModel:
                 visit.events.append(event)
                 self._link_previous(event, visit)
                 return visit
-            visit = self._find_visit(scope, d.get("name")) or self._new_visit(d.get("name"), type_, scope, None)
+            visit = self._find_visit(scope, d.get("name")) if d.get("name") is not None else \
+                self._visit_here(scope, event)
+            if visit is None:  # left without having been entered: a cut history; still show it
+                visit = self._new_visit(d.get("name"), type_, scope, None)
             visit.events.append(event)
             if what == "Exited":
                 visit.output = d.get("output")

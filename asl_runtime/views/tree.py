@@ -17,7 +17,7 @@ STATUS_STYLE = {"SUCCEEDED": "bold green", "FAILED": "bold red", "TIMED_OUT": "b
 #: Map iterations shown in full; the rest are summed up in one line (failed ones always shown).
 ITERATIONS_SHOWN = 10
 CAUSE_LIMIT = 160
-IO_LIMIT = 2_000
+IO_LIMIT = 300
 
 
 def seconds(value: float | None) -> str:
@@ -105,7 +105,7 @@ def _extra(visit: StateVisit) -> Text:
         rule = ("Default" if visit.choice_rule == -1 else f"rule {visit.choice_rule}") \
             if visit.choice_rule is not None else None
         parts.append((f"→ {visit.next}" + (f" ({rule})" if rule else ""), "blue"))
-    if visit.type == "Map":
+    if visit.type == "Map" and (visit.map_length is not None or visit.children):
         counts = _counts(visit.ordered_children())
         total = visit.map_length if visit.map_length is not None else len(visit.children)
         parts.append((f"{total} item{'s' if total != 1 else ''}" + (f": {counts}" if counts else ""), ""))
