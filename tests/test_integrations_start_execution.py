@@ -88,6 +88,39 @@ def test_the_child_sees_its_own_context_and_the_parent_id_it_is_given():
         "parent": "arn:aws:states:us-east-1:123456789012:execution:StateMachine:mom"}
 
 
+@pytest.mark.parametrize("pattern", [".sync", ".sync:2"])
+def test_a_sync_task_has_a_task_token_in_its_context(pattern):
+    # A real AWS sample (a distributed data-stream aggregator) hands $$.Task.Token to the child it
+    # starts with .sync:2; AWS's context object has Task.Token for these Tasks too.
+    child = {"StartAt": "Echo", "States": {"Echo": {"Type": "Pass", "End": True}}}
+    sm = StateMachine.from_json({"StartAt": "Start", "States": {"Start": {
+        "Type": "Task", "Resource": f"arn:aws:states:::states:startExecution{pattern}", "End": True,
+        "Parameters": {"StateMachineArn": CHILD_ARN, "Input": {"token.$": "$$.Task.Token"}},
+        "ResultSelector": {"output.$": "$.Output"}}}})
+    output = sm.run({}, state_machines={"Doubler": child}).output["output"]
+    token = (json.loads(output) if pattern == ".sync" else output)["token"]
+    assert isinstance(token, str) and len(token) > 100
+
+
+def test_a_jsonata_sync_task_has_states_context_task_token():
+    child = {"StartAt": "Echo", "States": {"Echo": {"Type": "Pass", "End": True}}}
+    sm = StateMachine.from_json({"QueryLanguage": "JSONata", "StartAt": "Start", "States": {"Start": {
+        "Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync:2", "End": True,
+        "Arguments": {"StateMachineArn": CHILD_ARN, "Input": {"token": "{% $states.context.Task.Token %}"}},
+        "Output": "{% $states.result.Output.token %}"}}})
+    result = sm.run({}, state_machines={"Doubler": child})
+    assert result.status == "SUCCEEDED", result.cause
+    assert isinstance(result.output, str) and len(result.output) > 100
+
+
+def test_a_request_response_task_has_no_task_token():
+    sm = StateMachine.from_json({"StartAt": "Start", "States": {"Start": {
+        "Type": "Task", "Resource": "arn:aws:states:::states:startExecution", "End": True,
+        "Parameters": {"StateMachineArn": CHILD_ARN, "Input": {"token.$": "$$.Task.Token"}}}}})
+    result = sm.run({}, state_machines={"Doubler": CHILD})
+    assert (result.status, result.error) == ("FAILED", "States.Runtime")
+
+
 def test_nested_machines_under_the_real_clock():
     result = parent(".sync:2").run({"n": 1, "name": "c"}, clock="real", state_machines={"Doubler": {
         "StartAt": "P", "States": {"P": {"Type": "Pass", "Result": "ok", "End": True}}}})

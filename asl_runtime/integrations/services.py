@@ -18,7 +18,9 @@ from ..engine.clock import ExecutionTimedOut, current_clock
 from ..errors import DATA_LIMIT_EXCEEDED, HEARTBEAT_TIMEOUT, RUNTIME, TIMEOUT, ASLError
 from ..query.io_jsonpath import to_json
 from . import callbacks, local_lambda
-from .resources import WAIT_FOR_TASK_TOKEN, Resource, ResourceError, parse_resource
+from .resources import SYNC, SYNC2, WAIT_FOR_TASK_TOKEN, Resource, ResourceError, parse_resource
+
+_TOKEN_PATTERNS = (WAIT_FOR_TASK_TOKEN, SYNC, SYNC2)
 
 
 class Services:
@@ -58,12 +60,13 @@ class Services:
 
     # ------------------------------------------------------------------ dispatch
     def task_token(self, state) -> str | None:
-        """A fresh token when the Task waits for one (.waitForTaskToken)."""
+        """A fresh token when the Task waits: for a callback (.waitForTaskToken), and for a job
+        (.sync, .sync:2), whose context object carries a `Task.Token` too."""
         try:
             res = parse_resource(state.resource)
         except ResourceError:
             return None
-        return callbacks.new_token() if res.pattern == WAIT_FOR_TASK_TOKEN else None
+        return callbacks.new_token() if res.pattern in _TOKEN_PATTERNS else None
 
     def invoke(self, frame, state, payload, timeout, heartbeat):
         mocked = self.mocks.response_for(frame, state) if self.mocks is not None else None
