@@ -13,9 +13,10 @@ from .engine.clock import sleep
 from .errors import ASLError, DefinitionError, InvalidExecutionInput, TaskFailed
 from .integrations.callbacks import (get_activity_task, send_task_failure, send_task_heartbeat,
                                      send_task_success)
+from .integrations.connections import ConnectionsError
 from .integrations.mocks import PASS_THROUGH, MockConfigError
 
 __all__ = ["StateMachine", "ExecutionResult", "DefinitionError", "InvalidExecutionInput", "ASLError", "MockConfigError", "TaskFailed",
-           "PASS_THROUGH", "sleep",
+           "ConnectionsError", "PASS_THROUGH", "sleep",
            "send_task_success", "send_task_failure", "send_task_heartbeat", "get_activity_task"]
 __version__ = "0.1.0"

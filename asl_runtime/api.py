@@ -22,19 +22,27 @@ class ExecutionResult:
     duration: float = 0.0  # simulated seconds under the virtual clock
     _history: Any = field(default=None, repr=False)
     states: list = field(default_factory=list, repr=False)  # (name, type, entered, left)
+    _secrets: Any = field(default=None, repr=False)  # connection secrets to mask when shown
 
     @property
     def history(self) -> list[dict]:
-        """AWS GetExecutionHistory-shaped events."""
-        return self._history.to_aws() if self._history is not None else []
+        """AWS GetExecutionHistory-shaped events (connection secrets masked)."""
+        return self._shown(self._history.to_aws()) if self._history is not None else []
+
+    def _shown(self, value):
+        """`value` as it may be printed: every EventBridge connection secret masked."""
+        if not self._secrets:
+            return value
+        from .integrations.connections import redact
+        return redact(value, self._secrets.secrets())
 
     @property
     def succeeded(self) -> bool:
         return self.status == "SUCCEEDED"
 
     def to_dict(self, history: bool = False) -> dict:
-        out = {"status": self.status, "output": self.output, "error": self.error, "cause": self.cause,
-               "executionArn": self.execution_arn}
+        out = self._shown({"status": self.status, "output": self.output, "error": self.error,
+                           "cause": self.cause, "executionArn": self.execution_arn})
         if history:
             out["history"] = self.history
         return out
@@ -68,7 +76,7 @@ class StateMachine:
             account_id: str | None = None, region: str | None = None, role_arn: str | None = None,
             state_machine_type: str | None = None, express_execution_id: str | None = None,
             mock_config=None, test_case: str | None = None, mocks: dict | None = None, state_machines=None,
-            services=None) -> ExecutionResult:
+            connections=None, services=None) -> ExecutionResult:
         """Run one execution to its end and return the result (never raises for a failed run).
 
         `mock_config` (a MockConfigFile path or dict) with `test_case` replaces the Task states the
@@ -77,7 +85,9 @@ class StateMachine:
         ({STATE: [RESPONSE, ...]}, integrations/mocks.py) mocks this machine's states by name, over
         the test case; `{"PassThrough": true}` lets an attempt run for real.  A malformed mock config
         or mock, an unknown test case, or a mock of a state the machine lacks raises
-        MockConfigError before anything runs.
+        MockConfigError before anything runs.  `connections` (EventBridge connection ARN ->
+        AuthParameters, or a JSON file of them) authorize HTTP Tasks; a malformed one raises
+        ConnectionsError before anything runs.
         """
         from .engine.execution import Execution, ExecutionConfig
         from .integrations.services import Services
@@ -100,15 +110,18 @@ class StateMachine:
             execution_name=execution_name, role_arn=role_arn,
             state_machine_type=state_machine_type or "STANDARD", express_execution_id=express_execution_id)
         if services is None:
-            services = Services(handlers=handlers, mocks=mocks, state_machines=state_machines)
-        elif handlers or mocks is not None or state_machines:
-            services = services.derive(handlers=handlers, mocks=mocks, state_machines=state_machines)
+            services = Services(handlers=handlers, mocks=mocks, state_machines=state_machines,
+                                connections=connections)
+        elif handlers or mocks is not None or state_machines or connections is not None:
+            services = services.derive(handlers=handlers, mocks=mocks, state_machines=state_machines,
+                                       connections=connections)
         execution = Execution(self.machine, input, config, services, clock=clock)
         outcome = execution.run()
         return ExecutionResult(
             status=outcome.status, output=outcome.output, error=outcome.error, cause=outcome.cause,
             execution_arn=execution.arn, duration=execution.end - execution.start,
-            _history=execution.history, states=execution.states_visited)
+            _history=execution.history, states=execution.states_visited,
+            _secrets=services.connections or None)
 
     def _check_express(self) -> None:
         """What CreateStateMachine refuses for an EXPRESS machine (.sync, callbacks, activities),

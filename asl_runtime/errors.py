@@ -24,7 +24,7 @@ DATA_LIMIT_EXCEEDED = "States.DataLimitExceeded"
 QUERY_EVALUATION_ERROR = "States.QueryEvaluationError"
 HTTP_SOCKET = "States.Http.Socket"
 
-#: Every error name AWS predefines; custom names may not start with "States." otherwise.
+#: Every error name AWS predefines (other "States." names are accepted too: AWS samples raise some).
 PREDEFINED = frozenset({
     ALL, TASK_FAILED, TIMEOUT, HEARTBEAT_TIMEOUT, PERMISSIONS, RESULT_PATH_MATCH_FAILURE,
     PARAMETER_PATH_FAILURE, BRANCH_FAILED, NO_CHOICE_MATCHED, INTRINSIC_FAILURE,

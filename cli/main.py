@@ -95,11 +95,14 @@ def _env_default(var):
 @click.option("--save", "save_path", type=click.Path(dir_okay=False),
               help="keep the execution in a file for `asl show` / `asl report`")
 @click.option("--no-color", is_flag=True, help="no colours (also: the NO_COLOR environment variable)")
+@click.option("--connections", "connections_file", type=click.Path(dir_okay=False),
+              help="JSON object: EventBridge connection ARN -> its AuthParameters, for HTTP Tasks")
 def run(file, input_text, input_file, handlers_files, fmt, history, clock, name, state_machine_name,
         account_id, region, role_arn, sm_type, mock_config, test_case, state_machine_files,
-        live, show_graph, timeline, show_io, state_name, save_path, no_color):
+        live, show_graph, timeline, show_io, state_name, save_path, no_color, connections_file):
     """Run one execution of a state machine and report how it ended."""
     from asl_runtime.api import StateMachine
+    from asl_runtime.integrations.connections import Connections, ConnectionsError
     from asl_runtime.integrations.mocks import MockConfigError
 
     if input_text is not None and input_file is not None:
@@ -117,12 +120,16 @@ def run(file, input_text, input_file, handlers_files, fmt, history, clock, name,
     if (mock_config is None) != (test_case is None):
         _fail_usage("--mock-config and --test-case go together: give both")
     try:
+        connections = Connections.load(connections_file) if connections_file else None
+    except ConnectionsError as exc:
+        _fail_usage(f"--connections: {exc}")
+    try:
         result = machine.run(
             execution_input, handlers=handlers, clock=clock, execution_name=name,
             state_machine_name=state_machine_name, account_id=account_id, region=region, role_arn=role_arn,
             state_machine_type=(sm_type or "STANDARD").upper(),
             express_execution_id=os.environ.get("ASL_EXPRESS_EXECUTION_ID") or None,
-            mock_config=mock_config, test_case=test_case, state_machines=nested)
+            mock_config=mock_config, test_case=test_case, state_machines=nested, connections=connections)
     except MockConfigError as exc:
         _fail_usage(str(exc))
     if save_path is not None:

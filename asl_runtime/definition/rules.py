@@ -8,10 +8,11 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..errors import ALL, PREDEFINED
+from ..errors import ALL
 from ..query.jsonpath import is_reference_path, is_valid_path
 from . import choice_rules, task_resources
 from .choice_rules import is_rfc3339
+from .http_task import http_task_parameters
 from .problems import Problem, pointer
 
 JSONPATH = "JSONPath"
@@ -292,7 +293,10 @@ def choice_rules_well_formed(site: Site):
 
 
 def error_names(site: Site):
-    """States.ALL stands alone, in the last Retrier or Catcher; other States.* names are AWS's."""
+    """States.ALL stands alone, in the last Retrier or Catcher.
+
+    Other names starting with "States." are accepted: AWS's own (States.Http.StatusCode.404) and
+    any a Fail state or a worker raises (AWS deploys samples naming States.QuorumMet)."""
     for key, noun in (("Retry", "Retrier"), ("Catch", "Catcher")):
         entries = site.state.get(key)
         if not isinstance(entries, list):
@@ -306,9 +310,6 @@ def error_names(site: Site):
                         yield Problem(at, f"{ALL} must be the only error name in its ErrorEquals.")
                     if i != len(entries) - 1:
                         yield Problem(at, f"The {noun} with {ALL} must be the last one in {key}.")
-                elif isinstance(name, str) and name.startswith("States.") and name not in PREDEFINED:
-                    yield Problem(at, f"{name} is not a predefined error name; names starting "
-                                      "with 'States.' are reserved for AWS's errors.")
 
 
 def exclusive_fields(site: Site):
@@ -758,5 +759,5 @@ STATE_RULES = (
     distributed_map_has_execution_type, heartbeat_below_timeout, wait_timestamp_is_rfc3339,
     map_label, query_language_allowed, fields_match_query_language, jsonata_expressions_parse,
     paths_are_valid, payload_templates, assign_variable_names, task_resource, credentials_fields,
-    reader_config_exclusive, result_path_targets_output,
+    reader_config_exclusive, result_path_targets_output, http_task_parameters,
 )

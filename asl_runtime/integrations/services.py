@@ -2,7 +2,8 @@
 
 Dispatch order for a Task: a mocked response (MockConfigFile test case) first; then by resource
 kind: a Lambda function (local handler, else boto3), an activity, an optimized integration
-(`arn:aws:states:::SERVICE:ACTION[.pattern]`) or an AWS SDK integration (`...:aws-sdk:...`).
+(`arn:aws:states:::SERVICE:ACTION[.pattern]`), the HTTP Task (`...:http:invoke`, http.py) or an
+AWS SDK integration (`...:aws-sdk:...`).
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ class Services:
     """
 
     def __init__(self, handlers: dict[str, Callable] | None = None, *, mocks=None, state_machines=None,
-                 endpoint_url: str | None = None):
+                 endpoint_url: str | None = None, connections=None):
         from .aws import Clients
+        from .connections import Connections
         from .start_execution import StateMachines
 
         self.handlers = handlers or {}
@@ -41,11 +43,16 @@ class Services:
         self.aws = Clients(endpoint_url)
         self.executions: dict = {}  # nested executions started by states:startExecution, by ARN
         self.lock = threading.Lock()
+        self.connections = Connections.load(connections)  # EventBridge connections of HTTP Tasks
 
-    def derive(self, handlers=None, mocks=None, state_machines=None) -> "Services":
+    def derive(self, handlers=None, mocks=None, state_machines=None, connections=None) -> "Services":
         """A copy sharing clients and executions, with these run options added."""
+        from .connections import Connections
+
         copy = object.__new__(Services)
         copy.__dict__.update(self.__dict__)
+        if connections is not None:
+            copy.connections = Connections.load(connections)
         if handlers:
             copy.handlers = {**self.handlers, **handlers}
         if mocks is not None:
@@ -97,6 +104,9 @@ class Services:
             raise self._unsupported(state, res, f"{res.service} does not support the .{res.pattern} pattern")
         if (res.service, res.action) == ("lambda", "invoke"):
             return self._lambda_invoke_call
+        if (res.service, res.action) == ("http", "invoke"):
+            from . import http
+            return lambda frame, res, params, timeout: http.invoke(self, frame, params, timeout)
         if (res.service, res.action) == ("states", "startExecution"):
             from .start_execution import start_execution
             return lambda frame, res, params, timeout: start_execution(self, frame, res, params, timeout)
@@ -104,7 +114,7 @@ class Services:
         if fn is None:
             raise self._unsupported(state, res, "asl-runtime serves lambda:invoke, dynamodb:getItem/putItem/"
                                                 "updateItem/deleteItem, sqs:sendMessage, sns:publish, "
-                                                "events:putEvents, states:startExecution and aws-sdk:*; "
+                                                "events:putEvents, states:startExecution, http:invoke and aws-sdk:*; "
                                                 "mock other resources with a MockConfigFile")
         return lambda frame, res, params, timeout: fn(self, frame, _parameters(res, params))
 

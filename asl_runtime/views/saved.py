@@ -20,6 +20,7 @@ class ViewInputError(Exception):
 def saved_run(result, definition: dict | None, clock: str = "virtual") -> dict:
     """The --save document of one ExecutionResult."""
     history = result.history
+    shown = result.to_dict()  # connection secrets masked, as in the history
     start = history[0]["timestamp"] if history else None
     stop = history[-1]["timestamp"] if history and result.status != "RUNNING" else None
     arn = result.execution_arn
@@ -29,8 +30,8 @@ def saved_run(result, definition: dict | None, clock: str = "virtual") -> dict:
                  "name": parts[7] if len(parts) > 7 else None, "status": result.status,
                  "startDate": start, "stopDate": stop,
                  "input": _first_input(history),
-                 "output": json.dumps(result.output, ensure_ascii=False) if result.status == "SUCCEEDED" else None,
-                 "error": result.error, "cause": result.cause}
+                 "output": json.dumps(shown["output"], ensure_ascii=False) if result.status == "SUCCEEDED" else None,
+                 "error": result.error, "cause": shown["cause"]}
     return {"events": history, "execution": {k: v for k, v in execution.items() if v is not None},
             "definition": definition, "aslRuntime": {"clock": clock}}
 
