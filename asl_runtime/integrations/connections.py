@@ -34,6 +34,8 @@ _AUTH_KINDS = {
     "OAuthParameters": ("ClientParameters", "AuthorizationEndpoint", "HttpMethod"),
 }
 _OPTIONAL = {"OAuthParameters": ("OAuthHttpParameters",)}
+#: Accepted and not used locally: how EventBridge reaches a private API (a VPC resource).
+_IGNORED = ("ConnectivityParameters",)
 _HTTP_PARAMETER_LISTS = ("HeaderParameters", "QueryStringParameters", "BodyParameters")
 _OAUTH_METHODS = ("GET", "POST", "PUT")  # botocore: events ConnectionOAuthHttpMethod
 
@@ -154,7 +156,7 @@ def check_connections(mapping) -> None:
 
 
 def _check_auth(where: str, auth: dict) -> None:
-    known = set(_AUTH_KINDS) | {"InvocationHttpParameters"}
+    known = set(_AUTH_KINDS) | {"InvocationHttpParameters"} | set(_IGNORED)
     for key in auth:
         if key not in known:
             raise ConnectionsError(f"{where}: unknown field {key!r}; AuthParameters has "
