@@ -598,3 +598,64 @@ def test_connections_load_from_a_file(tmp_path, api):
     result = call(api, connections=str(path))
     assert result.status == "SUCCEEDED" and api.last().header("X-Api-Key") == "key-0123456789"
     assert ARN in Connections.load(path)
+
+
+# --------------------------------------------------------------------------- asl run --connections
+def run_cli(*args):
+    from click.testing import CliRunner
+
+    from asl_runtime.cli.main import main
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_asl_run_with_a_connections_file_masks_secrets_in_history(api, tmp_path):
+    definition = tmp_path / "call.asl.json"
+    definition.write_text(json.dumps({"StartAt": "Call", "States": {"Call": task(ApiEndpoint=api.url("/echo"))}}))
+    connections = tmp_path / "connections.json"
+    connections.write_text(json.dumps({ARN: API_KEY}))
+    result = run_cli("run", definition, "--connections", connections, "--format", "json", "--history")
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.stdout)
+    assert shown["status"] == "SUCCEEDED"
+    assert shown["output"]["ResponseBody"]["headers"]["X-Api-Key"] == MASK
+    assert "key-0123456789" not in result.stdout
+    assert api.last().header("X-Api-Key") == "key-0123456789"  # the API did get the real key
+    text = run_cli("run", definition, "--connections", connections)
+    assert text.exit_code == 0 and "key-0123456789" not in text.output
+
+
+@pytest.mark.parametrize("content, words", [
+    ("{not json", ["not valid JSON"]),
+    (json.dumps({ARN: {"BasicAuthParameters": {"Username": "u"}}}), ["Password is required"]),
+])
+def test_asl_run_refuses_a_bad_connections_file(tmp_path, content, words):
+    definition = tmp_path / "call.asl.json"
+    definition.write_text(json.dumps({"StartAt": "Call", "States": {"Call": task(ApiEndpoint="https://x.example")}}))
+    connections = tmp_path / "connections.json"
+    connections.write_text(content)
+    result = run_cli("run", definition, "--connections", connections)
+    assert result.exit_code == 2
+    assert "--connections" in result.output and all(w in result.output for w in words)
+
+
+def test_asl_run_without_the_connection_names_the_option(tmp_path):
+    definition = tmp_path / "call.asl.json"
+    definition.write_text(json.dumps({"StartAt": "Call", "States": {"Call": task(ApiEndpoint="https://x.example")}}))
+    result = run_cli("run", definition, "--format", "json")
+    assert result.exit_code == 1
+    shown = json.loads(result.stdout)
+    assert shown["error"] == "Events.ConnectionResource.ResourceNotFound" and "--connections" in shown["cause"]
+
+
+def test_the_readme_example_runs_as_written(api, tmp_path):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("## HTTP Task: call third-party APIs", 1)[1]
+    files = dict(re.findall(r"cat > (\S+) <<'EOF'\n(.*?)\nEOF\n", section, re.S))
+    definition = json.loads(files["call.asl.json"].replace("http://127.0.0.1:8765/", api.url("/")))
+    api.routes["/"] = lambda r: (200, {"Content-Type": "text/html; charset=utf-8"}, "<html></html>")
+    result = StateMachine.from_json(definition).run({}, connections=json.loads(files["connections.json"]))
+    assert result.output == {"status": 200, "type": "text/html; charset=utf-8"}
+    assert api.last().query == "page=1" and api.last().header("X-Api-Key") == "not-a-real-key"
