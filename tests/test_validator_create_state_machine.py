@@ -79,7 +79,13 @@ def test_a_placeholder_left_in_the_resource_says_definition_substitutions_were_n
     "arn:aws:states:::aws-sdk:ec2:describeInstances.waitForTaskToken",
 ])
 def test_resources_aws_recognises_are_accepted(resource):
-    assert messages(task(resource)) == []
+    # The HTTP Task's Parameters are required (tests/test_http_task.py checks them).
+    fields = {"Parameters": HTTP_PARAMETERS} if resource == "arn:aws:states:::http:invoke" else {}
+    assert messages(task(resource, **fields)) == []
+
+
+HTTP_PARAMETERS = {"ApiEndpoint": "https://api.example.com", "Method": "GET", "Authentication": {
+    "ConnectionArn": "arn:aws:events:us-east-1:123456789012:connection/Api/0c7a51d2"}}
 
 
 def test_sdk_service_names_come_from_botocore_models_not_a_list():
