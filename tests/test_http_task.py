@@ -659,3 +659,12 @@ def test_the_readme_example_runs_as_written(api, tmp_path):
     result = StateMachine.from_json(definition).run({}, connections=json.loads(files["connections.json"]))
     assert result.output == {"status": 200, "type": "text/html; charset=utf-8"}
     assert api.last().query == "page=1" and api.last().header("X-Api-Key") == "not-a-real-key"
+
+
+def test_inline_mocks_stand_in_for_the_http_task(api):
+    sm = machine(task(ApiEndpoint=api.url("/echo")),
+                 Retry=[{"ErrorEquals": ["States.Http.StatusCode.429"], "IntervalSeconds": 2, "MaxAttempts": 1}])
+    result = sm.run({}, mocks={"Call": [{"Throw": {"Error": "States.Http.StatusCode.429", "Cause": "Too Many Requests"}},
+                                        {"Return": {"StatusCode": 200, "ResponseBody": {"ok": True}}}]})
+    assert result.status == "SUCCEEDED" and result.output["ResponseBody"] == {"ok": True}
+    assert api.received == []
