@@ -78,7 +78,6 @@ def test_a_definite_path_returns_the_value_itself_not_a_list():
     ("$.store.bicycle.*", ["red", 19.95]),
     ("$.store.book[*].title", ["Sayings", "Sword", "Moby", "Rings"]),
     ("$.store.book[0,2].title", ["Sayings", "Moby"]),
-    ("$.store.bicycle['color','price']", ["red", 19.95]),
     ("$.store.book[*].isbn", ["0-553", "0-395"]),  # items without the key are skipped
 ])
 def test_slices_wildcards_and_unions_return_lists(path, expected):

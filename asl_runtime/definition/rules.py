@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..errors import ALL
-from ..query.jsonpath import is_reference_path, is_valid_path
+from ..query.jsonpath import is_reference_path, path_syntax_error
 from . import choice_rules, task_resources
 from .choice_rules import is_rfc3339
 from .http_task import http_task_parameters
@@ -610,8 +610,10 @@ def _path_problem(site: Site, parts: tuple, value, reference: bool) -> Problem |
     if not isinstance(value, str):
         return None
     field = parts[-1]
-    if not is_valid_path(value):
-        return Problem(site.pointer(*parts), f"{field} must be a valid JSONPath; {value!r} is not.")
+    error = path_syntax_error(value)
+    if error:
+        return Problem(site.pointer(*parts), f"{field} must be a valid JSONPath; {value!r} is not "
+                                             f"({error}).")
     if reference and not is_reference_path(value):
         return Problem(site.pointer(*parts), f"{field} must be a reference path (names and "
                                              f"indexes only, such as $.a.b[0]); {value!r} is not.")
@@ -657,9 +659,10 @@ def _dynamic_value_problem(site: Site, parts: tuple, value) -> Problem | None:
             return Problem(site.pointer(*parts), f"{key} holds an intrinsic function that does "
                                                  f"not parse: {error}.")
         return None
-    if not is_valid_path(value):
+    error = path_syntax_error(value)
+    if error:
         return Problem(site.pointer(*parts), f"{key} must hold a JSONPath or an intrinsic "
-                                             f"function; {value!r} is neither.")
+                                             f"function; {value!r} is neither ({error}).")
     return None
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import sys
 import threading
 import time
 from typing import Any
@@ -73,13 +74,20 @@ def _library():
 
 class _Library:
     def __init__(self):
-        import jsonata  # noqa: F401  (its import registers the built-in functions)
-        from jsonata.jexception import JException
-        from jsonata.jsonata import Jsonata
-        from jsonata.signature import Signature
-        from jsonata.utils import Utils
+        # Importing jsonata-python sets the interpreter's recursion limit to 10,000 for the whole
+        # process; a library must not, so the limit is put back (deep expressions then fail as
+        # JSONata's D1011 stack overflow instead of growing the C stack).
+        limit = sys.getrecursionlimit()
+        try:
+            import jsonata  # noqa: F401  (its import registers the built-in functions)
+            from jsonata.jexception import JException
+            from jsonata.jsonata import Jsonata
+            from jsonata.signature import Signature
+            from jsonata.utils import Utils
 
-        from . import jsonata_functions
+            from . import jsonata_functions
+        finally:
+            sys.setrecursionlimit(limit)
 
         self.Jsonata = Jsonata
         self.JException = JException

@@ -27,7 +27,8 @@ class PathSyntaxError(ValueError):
 #   ("wild",)              .*  [*]
 #   ("deep", seg)          ..key  ..*  ..[i]  ..[?()]
 #   ("slice", a, b, step)  [a:b:step]
-#   ("union", keys)        [0,1]  ['a','b']
+#   ("union", keys)        [0,1]  ['a','b'] (not last: each name in turn)
+#   ("merge", keys)        ['a','b'] as the last segment: one object of the names present
 #   ("filter", pred)       [?(...)]
 #   ("length",)            .length()
 
@@ -59,8 +60,14 @@ def parse(text: str) -> ParsedPath:
         m = _VAR_NAME.match(text)
         root, pos = (m.group(1), m.end()) if m else ("$", 1)
     parser = _Parser(text, pos)
-    segments = parser.segments()
-    definite = all(s[0] in ("name", "index", "length") for s in segments)
+    try:
+        segments = parser.segments()
+    except RecursionError:
+        raise PathSyntaxError(f"invalid JSONPath {text[:80]!r}...: nested too deeply") from None
+    if segments and segments[-1][0] == "union" and all(type(k) is str for k in segments[-1][1]):
+        # Jayway merges a trailing multi-name selection into one object (PropertyPathToken).
+        segments[-1] = ("merge", segments[-1][1])
+    definite = all(s[0] in ("name", "index", "length", "merge") for s in segments)
     return ParsedPath(text, root, tuple(segments), definite)
 
 
@@ -88,7 +95,9 @@ class _Parser:
                     out.append(("deep", ("name", self.name())))
             elif self.peek() == ".":
                 self.pos += 1
-                if self.peek() == "*":
+                if self.peek() == "[":  # Jayway reads `$.[0]` and `$.['a']` as `$[0]`, `$['a']`
+                    out.append(self.bracket())
+                elif self.peek() == "*":
                     self.pos += 1
                     out.append(("wild",))
                 elif self.text.startswith("length()", self.pos) and self.pos + 8 == len(self.text):
@@ -127,6 +136,9 @@ class _Parser:
             src = self.text[self.pos + 1:end]
             self.pos = end + 1
             seg = ("filter", compile_filter(src, self.text))
+        elif c == "(":
+            self.error("script expressions such as [(@.length-1)] are not JSONPath as Step Functions "
+                       "reads it (Jayway JsonPath refuses them); use [-1] for the last item")
         elif c in "'\"":
             keys = [self.quoted()]
             self.skip_ws()
@@ -153,16 +165,13 @@ class _Parser:
         if q not in "'\"":
             self.error("expected a quoted name")
         self.pos += 1
-        buf = []
+        start = self.pos
         while self.pos < len(self.text) and self.text[self.pos] != q:
-            if self.text[self.pos] == "\\" and self.pos + 1 < len(self.text):
-                self.pos += 1
-            buf.append(self.text[self.pos])
-            self.pos += 1
+            self.pos += 2 if self.text[self.pos] == "\\" else 1
         if self.pos >= len(self.text):
             self.error("unterminated string")
         self.pos += 1
-        return "".join(buf)
+        return _unescape(self.text[start:self.pos - 1])
 
     def integer(self) -> int | None:
         m = re.compile(r"\s*(-?\d+)\s*").match(self.text, self.pos)
@@ -194,6 +203,21 @@ class _Parser:
                 idx.append(n)
             return ("union", tuple(idx))
         return ("index", first)
+
+
+_JAVA_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
+_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|.)", re.DOTALL)
+
+
+def _unescape(text: str) -> str:
+    """A quoted name's text as Jayway unescapes it (Java escapes; `\\x` is x otherwise)."""
+    if "\\" not in text:
+        return text
+
+    def one(m):
+        e = m.group(1)
+        return chr(int(e[1:], 16)) if len(e) == 5 else _JAVA_ESCAPES.get(e, e)
+    return _ESCAPE.sub(one, text)
 
 
 def _matching_paren(text: str, start: int) -> int:
@@ -229,6 +253,7 @@ _FILTER_TOKEN = re.compile(r"""
     | (?P<op>==|!=|<=|>=|=~|&&|\|\||<|>|!|\(|\)|\[|\]|,)
     | (?P<word>\bin\b|\bnin\b|\bsubsetof\b|\banyof\b|\bnoneof\b|\bsize\b|\bempty\b|\btrue\b|\bfalse\b|\bnull\b)
     | (?P<path>[@$][^\s=!<>&|()\],]*(?:\[[^\]]*\][^\s=!<>&|()\],]*)*)
+    | (?P<bare>[^\W\d][\w.-]*)
     )""", re.VERBOSE)
 
 
@@ -242,6 +267,11 @@ def _tokenize_filter(src: str, whole: str) -> list:
             raise PathSyntaxError(f"invalid filter in JSONPath {whole!r} near {src[pos:]!r}")
         pos = m.end()
         kind = m.lastgroup
+        if kind == "bare":
+            raise PathSyntaxError(
+                f"invalid filter in JSONPath {whole!r}: the unquoted word {m.group(kind)!r} is not a "
+                f"value (Jayway JsonPath reads an unquoted value as a number and fails); quote text, "
+                f"as in '{m.group(kind)}'")
         tokens.append((kind, m.group(kind)))
     return tokens
 
@@ -386,7 +416,10 @@ def _json_equal(a, b) -> bool:
 
 def _regex_match(left, literal):
     body, flags = literal[1:literal.rindex("/")], literal[literal.rindex("/") + 1:]
-    rx = re.compile(body, re.IGNORECASE if "i" in flags else 0)
+    try:
+        rx = re.compile(body, re.IGNORECASE if "i" in flags else 0)
+    except (re.error, RecursionError, OverflowError) as e:
+        raise PathSyntaxError(f"invalid regular expression {literal} in a JSONPath filter: {e}") from None
 
     def match(it, root):
         v = left(it, root)
@@ -432,6 +465,10 @@ def _walk_definite(value, segs):
             if not -len(value) <= i < len(value):
                 return _MISSING
             value = value[i]
+        elif kind == "merge":
+            if type(value) is not dict:
+                return _MISSING
+            value = {k: value[k] for k in seg[1] if k in value}
         else:  # length
             if type(value) is not list and type(value) is not str and type(value) is not dict:
                 return _MISSING
@@ -481,6 +518,9 @@ def _apply(seg, value, root, out):
                     out.append(value[key])
             elif type(value) is dict and key in value:
                 out.append(value[key])
+    elif kind == "merge":
+        if type(value) is dict:
+            out.append({k: value[k] for k in seg[1] if k in value})
     elif kind == "filter":
         pred = seg[1]
         for item in _children(value):
@@ -572,6 +612,15 @@ def compile_path(text: str) -> CompiledPath:
     return path
 
 
+def path_syntax_error(text: str) -> str | None:
+    """None when `text` parses, else why not (for the validator's located message)."""
+    try:
+        compile_path(text)
+        return None
+    except PathSyntaxError as e:
+        return str(e)
+
+
 def is_valid_path(text: str) -> bool:
     try:
         compile_path(text)
@@ -597,27 +646,29 @@ def set_at(data, path: CompiledPath, value):
     segs = path._segs
     if not segs:
         return value
-    return _set(data, segs, 0, value, path)
-
-
-def _set(node, segs, i, value, path):
-    seg = segs[i]
-    last = i == len(segs) - 1
-    if seg[0] == "name":
-        if node is None or node is _MISSING:
-            node = {}
-        if type(node) is not dict:
+    # Walk down copying each container on the way (a loop, so long paths cannot overflow the
+    # stack), then put the copies back together from the bottom up.
+    copies = []
+    node = data
+    for seg in segs:
+        if seg[0] == "name":
+            if node is None or node is _MISSING:
+                node = {}
+            if type(node) is not dict:
+                raise PathNotFound(path.text)
+            copies.append(dict(node))
+            node = node.get(seg[1], _MISSING)
+        elif seg[0] == "index":
+            if type(node) is not list or not -len(node) <= seg[1] < len(node):
+                raise PathNotFound(path.text)
+            copies.append(list(node))
+            node = node[seg[1]]
+        else:
             raise PathNotFound(path.text)
-        copy = dict(node)
-        copy[seg[1]] = value if last else _set(node.get(seg[1], _MISSING), segs, i + 1, value, path)
-        return copy
-    if seg[0] == "index":
-        if type(node) is not list or not -len(node) <= seg[1] < len(node):
-            raise PathNotFound(path.text)
-        copy = list(node)
-        copy[seg[1]] = value if last else _set(node[seg[1]], segs, i + 1, value, path)
-        return copy
-    raise PathNotFound(path.text)
+    for seg, copy in zip(reversed(segs), reversed(copies)):
+        copy[seg[1]] = value
+        value = copy
+    return value
 
 
 class VariableNotFound(PathNotFound):
