@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 from ..errors import DefinitionError
+from ..query.json_limits import MAX_NESTING, finite_float, reject_constant, too_deep
 from .problems import Problem
 
 
 def load_definition_text(text: str) -> dict:
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=reject_constant, parse_float=finite_float)
     except json.JSONDecodeError as exc:
-        err = DefinitionError([Problem("", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")])
-        err.malformed_json = True
-        raise err from None
+        raise _malformed(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except ValueError as exc:  # NaN, Infinity or an out-of-range number, from the hooks above
+        raise _malformed(f"not valid JSON: {exc}{_where_number(text, str(exc))}") from None
+    except RecursionError:
+        raise _malformed(f"the definition is nested more than {MAX_NESTING} levels deep, "
+                         f"more than asl-runtime reads") from None
+    if too_deep(value):
+        raise _malformed(f"the definition is nested more than {MAX_NESTING} levels deep, "
+                         f"more than asl-runtime reads")
     if not isinstance(value, dict):
         raise DefinitionError([Problem("", "a state machine definition must be a JSON object")])
     return value
@@ -31,3 +39,24 @@ def load_definition_file(path: str | os.PathLike) -> dict:
             err.malformed_json = True
             raise err from None
     return load_definition_text(text)
+
+
+def _malformed(message: str) -> DefinitionError:
+    err = DefinitionError([Problem("", message)])
+    err.malformed_json = True
+    return err
+
+
+def _where_number(text: str, message: str) -> str:
+    """' at line L column C' for the number a parse hook refused (its text is in the message)."""
+    for token in ("-Infinity", "Infinity", "NaN") if "JSON number" in message else ():
+        if token in message:
+            break
+    else:
+        m = re.search(r"number (\S+) is out of range", message)
+        token = m.group(1) if m else None
+    at = text.find(token) if token else -1
+    if at < 0:
+        return ""
+    line = text.count("\n", 0, at) + 1
+    return f" at line {line} column {at - (text.rfind(chr(10), 0, at) + 1) + 1}"

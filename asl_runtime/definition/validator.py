@@ -12,6 +12,7 @@ from pathlib import Path
 import jsonschema
 from jsonschema.exceptions import ValidationError, best_match
 
+from ..query.json_limits import MAX_NESTING, too_deep
 from . import rules
 from .problems import Problem, pointer
 
@@ -27,6 +28,9 @@ def validate(definition, state_machine_type: str | None = None) -> list[Problem]
     """Every problem AWS would report for `definition`; an empty list means it is valid.
 
     `state_machine_type` "EXPRESS" adds what CreateStateMachine refuses in Express machines."""
+    problem = _not_json(definition)
+    if problem:
+        return [problem]
     try:
         problems = list(schema_problems(definition))
         problems.extend(rules.check(definition, state_machine_type))
@@ -35,6 +39,20 @@ def validate(definition, state_machine_type: str | None = None) -> list[Problem]
     except Exception as exc:  # the contract is to report, never to raise
         return [Problem("", f"The validator failed unexpectedly ({type(exc).__name__}: {exc}).")]
     return list(dict.fromkeys(problems))
+
+
+def _not_json(definition) -> Problem | None:
+    """A dict given directly may hold what JSON text cannot: NaN, Infinity, runaway nesting."""
+    if too_deep(definition):
+        return Problem("", f"The definition is nested more than {MAX_NESTING} levels deep, more "
+                           "than asl-runtime reads.")
+    try:
+        json.dumps(definition, allow_nan=False)
+    except ValueError as exc:
+        return Problem("", f"The definition is not JSON: {exc}.")
+    except TypeError:
+        return None  # reported with its location by the schema check
+    return None
 
 
 # --------------------------------------------------------------------------- the schema

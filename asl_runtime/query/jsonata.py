@@ -61,6 +61,10 @@ def is_jsonata_string(value: Any) -> bool:
 _lib = None
 _lib_lock = threading.Lock()
 
+#: Real seconds one expression may take. JSONata has no loops, only recursion: a recursion that
+#: never ends overflows the stack (D1011) or, written tail-recursively, runs until this (D1012).
+MAX_EVALUATION_SECONDS = 10.0
+
 
 def _library():
     """Import jsonata-python and build what every evaluation shares (once per process)."""
@@ -129,9 +133,21 @@ class _Library:
         string = jsonata_functions.string
 
         class Runner(Jsonata):
+            calls = 0
+            deadline = float("inf")
+
             # `&` converts its operands the way `$string` does.
             def evaluate_string_concat(self, lhs, rhs):
                 return ("" if lhs is None else string(lhs)) + ("" if rhs is None else string(rhs))
+
+            def apply_inner(self, proc, args, input, environment):
+                # Every function call, tail calls included, passes here: a tail-recursive
+                # function that never ends neither grows the stack nor returns, so the
+                # evaluation is given a wall-clock budget (checked every 1,024 calls).
+                self.calls += 1
+                if not self.calls & 1023 and time.monotonic() > self.deadline:
+                    raise JException("D1012", -1, int(MAX_EVALUATION_SECONDS * 1000))
+                return Jsonata.apply_inner(self, proc, args, input, environment)
 
         self.Runner = Runner
 
@@ -327,6 +343,7 @@ class Expression:
         lib = _lib
         runner = lib.runner()
         runner.timestamp = int(time.time() * 1000) if now_ms is None else now_ms
+        runner.calls, runner.deadline = 0, time.monotonic() + MAX_EVALUATION_SECONDS
         try:
             result = runner.eval(self._ast, None, lib.WorkflowFrame(states, variables or _NO_VARIABLES))
         except RecursionError:
