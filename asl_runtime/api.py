@@ -96,7 +96,7 @@ class StateMachine:
             self._check_express()
         if input is None:
             input = {}
-        _check_input(input)
+        input = _own_input(input)
         machine_name = state_machine_name or self.name
         state_mocks, mocks = mocks, None
         if mock_config is not None or test_case is not None:
@@ -118,7 +118,7 @@ class StateMachine:
         execution = Execution(self.machine, input, config, services, clock=clock)
         outcome = execution.run()
         return ExecutionResult(
-            status=outcome.status, output=outcome.output, error=outcome.error, cause=outcome.cause,
+            status=outcome.status, output=_own_copy(outcome.output), error=outcome.error, cause=outcome.cause,
             execution_arn=execution.arn, duration=execution.end - execution.start,
             _history=execution.history, states=execution.states_visited,
             _secrets=services.connections or None)
@@ -147,15 +147,39 @@ class StateMachine:
         return MockedTestCase(config, test_case), machine_name
 
 
-def _check_input(value) -> None:
-    """Refuse, as StartExecution does, input that is not JSON or is over 256 KiB."""
-    from .engine.payload import MAX_PAYLOAD_BYTES, json_size
-    from .errors import InvalidExecutionInput
+def _own_input(value):
+    """The execution's own copy of its input, refused as StartExecution refuses input that is not
+    JSON or is over 256 KiB. The copy keeps later changes to the caller's value out of the run and
+    its recorded history."""
+    import json
 
+    from .engine.payload import MAX_PAYLOAD_BYTES
+    from .errors import InvalidExecutionInput
+    from .query.json_limits import MAX_NESTING, too_deep
+
+    if too_deep(value):
+        raise InvalidExecutionInput(f"the execution input is nested more than {MAX_NESTING} levels "
+                                    f"deep, more than asl-runtime processes")
     try:
-        size = json_size(value)
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise InvalidExecutionInput(f"the execution input is not JSON: {exc}") from None
-    if size > MAX_PAYLOAD_BYTES:
+    if len(text.encode("utf-8")) > MAX_PAYLOAD_BYTES:
         raise InvalidExecutionInput(f"the execution input is over {MAX_PAYLOAD_BYTES:,} bytes of JSON, "
                                     f"the most AWS accepts")
+    return json.loads(text)
+
+
+def _own_copy(output):
+    """The caller's own copy of an output: the run's values share constants of the compiled
+    machine (a Pass Result, constant Parameters, Assign), which must not change run to run."""
+    if output is None or output.__class__ in (str, int, float, bool):
+        return output
+    import json
+
+    try:
+        return json.loads(json.dumps(output, ensure_ascii=False, allow_nan=False))
+    except (TypeError, ValueError, RecursionError):
+        import copy
+
+        return copy.deepcopy(output)

@@ -144,7 +144,6 @@ def test_missing_paths_propagate_for_the_engine_to_report():
     ("States.Array(1 2)", "expected ',' or ')'"),
     ("States.Array(1) extra", "unexpected text after the closing ')'"),
     ("States.Array('abc)", "unterminated string"),
-    (r"States.Array('a\n')", "backslash"),
     ("States.Array(.5)", "expected a 'string'"),
     ("States.Array(1.)", "malformed number"),
     ("States.Array(01)", "malformed number"),

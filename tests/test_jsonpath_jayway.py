@@ -104,7 +104,7 @@ def test_an_invalid_regex_in_a_filter_is_a_located_problem_not_an_internal_error
 
 def test_a_path_nested_too_deeply_is_a_syntax_error_not_a_recursion_error():
     with pytest.raises(PathSyntaxError, match="nested too deeply"):
-        compile_path("$[?(" + "(" * 2000 + "@.a" + ")" * 2000 + ")]")
+        compile_path("$[?(" + "(" * 5000 + "@.a" + ")" * 5000 + ")]")
 
 
 # --------------------------------------------------------------------------- Pass Parameters array

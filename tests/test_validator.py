@@ -8,8 +8,7 @@ import copy
 import json
 from pathlib import Path
 
-import jsonata  # noqa: F401  imported up front: it raises the recursion limit, which
-import pytest     # Hypothesis would otherwise warn about in the middle of a test
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from asl_runtime.definition.problems import Problem

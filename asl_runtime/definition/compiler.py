@@ -164,10 +164,19 @@ def _fail_field(sdef, key):
         text = sdef[key + "Path"]
         if is_intrinsic(text):  # AWS allows a string-valued intrinsic here, e.g. States.Format
             call = compile_intrinsic(text)
-            return lambda frame, raw: _fail_intrinsic(call, text, raw, frame)
+            return lambda frame, raw: _fail_string(_fail_intrinsic(call, text, raw, frame), key, text)
         path = compile_path(text)
-        return lambda frame, raw: _fail_path(path, key + "Path", raw, frame)
+        return lambda frame, raw: _fail_string(_fail_path(path, key + "Path", raw, frame), key, text)
     return lambda frame, raw: None
+
+
+def _fail_string(value, key, text):
+    """A Fail state's error and cause are strings: a path or intrinsic giving anything else fails."""
+    if value is None or type(value) is str:
+        return value
+    from ..errors import RUNTIME, StateRuntimeError
+    raise StateRuntimeError(RUNTIME, f"The value of the field '{key}Path' ({text}) must be a string, "
+                                     f"but was: {jp.to_json(value)}")
 
 
 def _fail_intrinsic(call, text, raw, frame):

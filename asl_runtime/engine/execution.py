@@ -9,11 +9,12 @@ lives in `engine/states/`.
 from __future__ import annotations
 
 import gc
+import threading
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import DATA_LIMIT_EXCEEDED, ASLError, StateRuntimeError
+from ..errors import DATA_LIMIT_EXCEEDED, RUNTIME, ASLError, StateRuntimeError
 from ..query.timestamps import format_epoch
 from .clock import ExecutionTimedOut, RealClock, VirtualClock
 from .history import MAX_EVENTS, History
@@ -120,14 +121,11 @@ class Execution:
         self.history.companion = self.states_visited
 
     def run(self) -> Outcome:
-        # The history keeps every payload alive, so frequent full collections would walk an
-        # ever larger heap; collect less often for the length of the run.
-        thresholds = gc.get_threshold()
-        gc.set_threshold(max(thresholds[0], 10_000), *thresholds[1:])
+        _collect_less_often()
         try:
             return self._run()
         finally:
-            gc.set_threshold(*thresholds)
+            _collect_as_before()
 
     def _run(self) -> Outcome:
         frame = Frame(self, self.clock, {}, 0)
@@ -135,7 +133,13 @@ class Execution:
                     {"input": self.input, "roleArn": self.config.role_arn})
         frame.last_event = 0  # AWS records the first state's entered event with previousEventId 0
         try:
-            output = run_scope(frame, self.machine, self.input)
+            try:
+                output = run_scope(frame, self.machine, self.input)
+            except RecursionError:
+                # A value nested past what Python's stack holds (a handler's result, parsed JSON
+                # text): the execution fails as AWS fails on data it cannot process.
+                raise StateRuntimeError(RUNTIME, "The execution failed: a JSON value is nested too "
+                                                 "deeply to process.") from None
         except ExecutionTimedOut as timed_out:
             frame.clock = self.clock
             if self.clock.virtual:  # a branch's clock may have reached the deadline, not this one
@@ -159,6 +163,32 @@ class Execution:
         frame.event("ExecutionSucceeded", "executionSucceededEventDetails", {"output": output})
         self.end = self.clock.now
         return Outcome("SUCCEEDED", output=output)
+
+
+# The history keeps every payload alive, so frequent full collections would walk an ever larger
+# heap: while any execution runs, gc collects less often. Runs overlap (threads, nested
+# executions), so the first one in saves the process's thresholds and the last one out puts
+# them back; a library must leave interpreter settings as it found them.
+_gc_lock = threading.Lock()
+_gc_runs = 0
+_gc_saved: tuple = ()
+
+
+def _collect_less_often() -> None:
+    global _gc_runs, _gc_saved
+    with _gc_lock:
+        if _gc_runs == 0:
+            _gc_saved = gc.get_threshold()
+            gc.set_threshold(max(_gc_saved[0], 10_000), *_gc_saved[1:])
+        _gc_runs += 1
+
+
+def _collect_as_before() -> None:
+    global _gc_runs
+    with _gc_lock:
+        _gc_runs -= 1
+        if _gc_runs == 0:
+            gc.set_threshold(*_gc_saved)
 
 
 class Frame:

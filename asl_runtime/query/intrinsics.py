@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import json
 import math
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..errors import RUNTIME, StateRuntimeError
+from .json_limits import MAX_NESTING, finite_float, too_deep
 from .jsonpath import PathSyntaxError, compile_path, evaluate
 
 __all__ = [
@@ -108,7 +110,14 @@ def intrinsic(name: str, *params):
 
 
 def _is_number(v) -> bool:
-    return type(v) is int or type(v) is float
+    return type(v) is int or type(v) is float and math.isfinite(v)
+
+
+def _int_value(v) -> int:
+    """Java's Number.intValue of a JSON number: a double truncates, saturating at the int range."""
+    if type(v) is int:
+        return v
+    return min(max(int(v), _INT32[0]), _INT32[1])
 
 
 def _template(v):
@@ -121,7 +130,7 @@ _KINDS: dict[str, tuple[Callable, str, Callable | None]] = {
     "string": (lambda v: type(v) is str, "a string", None),
     "number": (_is_number, "a number", None),
     # AWS documents rounding here but observably truncates (Java's intValue).
-    "integer": (_is_number, "a number", int),
+    "integer": (_is_number, "a number", _int_value),
     "boolean": (lambda v: type(v) is bool, "a boolean", None),
     "array": (lambda v: type(v) is list, "an array", None),
     "object": (lambda v: type(v) is dict, "an object", None),
@@ -206,6 +215,21 @@ def _no_constants(name):
     raise ValueError(f"{name} is not JSON")
 
 
+# AWS documents \' \{ \} and \\ in intrinsic string literals; it also accepts other escapes
+# (CreateStateMachine takes `'He said, \"Hi\"'`), reading \" as ", \n \t \r as the control
+# characters and a backslash before any other letter as that letter.
+_CONTROL_ESCAPES = {"n": "\n", "t": "\t", "r": "\r"}
+
+
+def _escaped(c: str) -> str:
+    """What a backslash followed by `c` stands for in an intrinsic string literal."""
+    if c in "'{}\\\"":
+        return c
+    if c in _CONTROL_ESCAPES:
+        return _CONTROL_ESCAPES[c]
+    return c if c.isalpha() else "\\" + c
+
+
 class _Template:
     """A States.Format template split once into the text around its `{}` placeholders."""
 
@@ -224,8 +248,8 @@ class _Template:
         pieces, buf, i, n = [], [], 0, len(raw)
         while i < n:
             c = raw[i]
-            if c == "\\" and i + 1 < n and raw[i + 1] in "\\'{}":
-                buf.append(raw[i + 1])
+            if c == "\\" and i + 1 < n:
+                buf.append(_escaped(raw[i + 1]))
                 i += 2
             elif c == "{":
                 if raw[i + 1:i + 2] != "}":
@@ -264,9 +288,18 @@ def _string_to_json(text: str):
     if not text.strip():
         return None  # AWS returns null for blank text rather than failing
     try:
-        return json.loads(text, parse_constant=_no_constants)
-    except ValueError:
-        raise _Invalid("argument 1 is not valid JSON text") from None
+        value = json.loads(text, parse_constant=_no_constants, parse_float=finite_float)
+    except ValueError as e:
+        reason = "" if isinstance(e, json.JSONDecodeError) else f" ({e})"
+        raise _Invalid(f"argument 1 is not valid JSON text{reason}") from None
+    except RecursionError:
+        value = _TOO_DEEP
+    if value is _TOO_DEEP or too_deep(value):
+        raise _Invalid(f"argument 1 is JSON nested more than {MAX_NESTING} levels deep")
+    return value
+
+
+_TOO_DEEP = object()
 
 
 @intrinsic("States.JsonToString", "any")
@@ -296,10 +329,10 @@ def _array_contains(array: list, value):
 def _array_range(start: int, end: int, step: int):
     if step == 0:
         raise _Invalid("the step must not be 0")
-    items = range(start, end + (1 if step > 0 else -1), step)
-    if len(items) > MAX_RANGE:
-        raise _Invalid(f"the range would have {len(items)} items, more than the {MAX_RANGE} allowed")
-    return list(items)
+    count = max(0, (end - start) // step + 1)  # arithmetic: len(range) overflows past 2**63
+    if count > MAX_RANGE:
+        raise _Invalid(f"the range would have {count} items, more than the {MAX_RANGE} allowed")
+    return list(range(start, end + (1 if step > 0 else -1), step))
 
 
 @intrinsic("States.ArrayGetItem", "array", "integer")
@@ -369,6 +402,8 @@ def _json_merge(first: dict, second: dict, deep: bool):
 
 @intrinsic("States.MathRandom", "integer", "integer", ("integer", "optional"))
 def _math_random(start: int, end: int, seed: int | None = None):
+    if not (_INT32[0] <= start <= _INT32[1] and _INT32[0] <= end <= _INT32[1]):
+        raise _Invalid(f"the start and end must be integers between {_INT32[0]} and {_INT32[1]}")
     if start >= end:
         raise _Invalid(f"the start ({start}) must be less than the end ({end})")
     rng = random.Random(seed) if seed is not None else random
@@ -516,9 +551,9 @@ class _Parser:
                 return Literal("".join(buf), raw)
             if c == "\\":
                 escaped = text[self.pos + 1:self.pos + 2]
-                if escaped not in ("'", "{", "}", "\\"):
-                    self.fail("a backslash in a string may only escape ', {, } or \\")
-                buf.append(escaped)
+                if not escaped:
+                    self.fail("a backslash ends the string")
+                buf.append(_escaped(escaped))
                 self.pos += 2
             else:
                 buf.append(c)
@@ -565,15 +600,10 @@ class _Parser:
 
 # --------------------------------------------------------------------------- compiler
 Evaluator = Callable[[Any, Any, Any], Any]
-_compiled: dict[str, Evaluator] = {}
-
-
+@functools.lru_cache(maxsize=4096)
 def compile_intrinsic(text: str) -> Evaluator:
-    """Parse once (cached) and return evaluate(input, context, variables) -> value."""
-    fn = _compiled.get(text)
-    if fn is None:
-        fn = _compiled[text] = _compile_call(parse_intrinsic(text))
-    return fn
+    """Parse once (cached in a bounded LRU) and return evaluate(input, context, variables) -> value."""
+    return _compile_call(parse_intrinsic(text))
 
 
 def _compile_call(node: Call) -> Evaluator:

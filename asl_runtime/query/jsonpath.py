@@ -7,11 +7,13 @@ indexes only) compile to a tight loop and raise `PathNotFound` on a miss; indefi
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..errors import PathNotFound
+from .json_limits import MAX_NESTING
 
 _MISSING = object()
 
@@ -64,6 +66,10 @@ def parse(text: str) -> ParsedPath:
         segments = parser.segments()
     except RecursionError:
         raise PathSyntaxError(f"invalid JSONPath {text[:80]!r}...: nested too deeply") from None
+    if len(segments) > MAX_NESTING:
+        # Setting a value at such a path builds JSON nested deeper than a run may hold.
+        raise PathSyntaxError(f"JSONPath {text[:40]!r}... has {len(segments)} steps, more than the "
+                              f"{MAX_NESTING} levels of nesting asl-runtime processes")
     if segments and segments[-1][0] == "union" and all(type(k) is str for k in segments[-1][1]):
         # Jayway merges a trailing multi-name selection into one object (PropertyPathToken).
         segments[-1] = ("merge", segments[-1][1])
@@ -601,15 +607,11 @@ class CompiledPath:
         return f"No results for path: {walked}"
 
 
-_cache: dict[str, CompiledPath] = {}
-
-
+@functools.lru_cache(maxsize=8192)
 def compile_path(text: str) -> CompiledPath:
-    """Parse `text` once (cached); raises PathSyntaxError for a path that does not parse."""
-    path = _cache.get(text)
-    if path is None:
-        path = _cache[text] = CompiledPath(text)
-    return path
+    """Parse `text` once (cached, in a bounded LRU: a process loading ever new definitions must
+    not grow without end); raises PathSyntaxError for a path that does not parse."""
+    return CompiledPath(text)
 
 
 def path_syntax_error(text: str) -> str | None:
