@@ -485,6 +485,23 @@ def test_wait_output_path():
     assert succeeded(one({"Type": "Wait", "Seconds": 1, "OutputPath": "$.keep"}), {"keep": 1, "drop": 2}) == 1
 
 
+@pytest.mark.parametrize("days, status", [(24_855, "TIMED_OUT"), (24_856, "FAILED")])
+def test_wait_timestamp_boundary_far_in_the_future(days, status):
+    # AWS (localstack's AWS-validated test_timestamp_too_far_in_future_boundary): 24,855 days ahead
+    # (under 2**31 s) is waited for, so the execution ends at its 1-year limit; 24,856 days fails.
+    from datetime import datetime, timedelta, timezone
+    when = (datetime.now(timezone.utc) + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S") + ".000Z"
+    result = run(one({"Type": "Wait", "TimestampPath": "$.start_at"}), {"start_at": when})
+    assert result.status == status
+    if status == "FAILED":
+        assert result.error == "States.Runtime"
+        assert result.cause == runtime_cause(
+            "S", 2, f"The TimestampPath parameter does not reference a valid ISO-8601 extended offset "
+                    f"date-time format string: $.start_at == {when}")
+    else:
+        assert result.duration == 365 * 24 * 3600
+
+
 def test_wait_output_path_selects_from_what_input_path_selected():
     # Wait has InputPath and OutputPath: its output is OutputPath applied to the effective input.
     wait = {"Type": "Wait", "Seconds": 1, "InputPath": "$.a", "OutputPath": "$.b"}

@@ -7,6 +7,12 @@ from ...query.io_jsonpath import to_json
 from ...query.timestamps import parse_timestamp
 
 
+#: AWS keeps a Wait's remaining time in a signed 32-bit count of seconds: a Timestamp 24,855 days
+#: ahead is waited for (the execution then times out at its 1-year limit), one 24,856 days ahead
+#: fails the state at once (localstack's AWS-validated test_timestamp_too_far_in_future_boundary).
+MAX_WAIT_SECONDS = 2**31
+
+
 def run_wait(frame, state, raw):
     effective = state.prepare(frame, raw)  # InputPath; OutputPath then applies to what it selected
     value = state.wait_value(frame, effective)
@@ -16,6 +22,8 @@ def run_wait(frame, state, raw):
     else:
         when = value if isinstance(value, datetime) else _timestamp(state, kind, value)
         seconds = when.timestamp() - frame.clock.now
+        if seconds >= MAX_WAIT_SECONDS:
+            raise _unrepresentable(state, kind, value)
     frame.sleep(seconds)
     output = state.finish(frame, raw, effective)
     assigned = state.assign(frame, raw, raw) if state.assign is not None else None
@@ -44,6 +52,21 @@ def _seconds(state, kind, value) -> float:
         raise StateRuntimeError(error, f"The SecondsPath parameter references a negative value: "
                                        f"{_describe(state, value)}")
     return int(value)
+
+
+def _unrepresentable(state, kind, value) -> StateRuntimeError:
+    """A Timestamp too far ahead fails like one AWS cannot read (the cause's wording is assumed)."""
+    if state.jsonata:
+        shown = value if isinstance(value, str) else to_json(value)
+        return StateRuntimeError(
+            QUERY_EVALUATION_ERROR,
+            f"The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: {shown}")
+    if kind == "Timestamp":
+        text = state.definition.get("Timestamp")
+        return StateRuntimeError(RUNTIME, f"The Timestamp parameter does not reference a valid ISO-8601 "
+                                          f"extended offset date-time format string: {text}")
+    return StateRuntimeError(RUNTIME, f"The TimestampPath parameter does not reference a valid ISO-8601 extended "
+                                      f"offset date-time format string: {_describe(state, value)}")
 
 
 def _timestamp(state, kind, value) -> datetime:
