@@ -143,3 +143,31 @@ def test_cli_state_machine_option(tmp_path):
     unreadable = subprocess.run(cmd + ["--state-machine", f"Doubler={tmp_path / 'nope.json'}"],
                                 capture_output=True, text=True)
     assert unreadable.returncode == 2 and "cannot read" in unreadable.stderr and "Traceback" not in unreadable.stderr
+
+
+SELF = {"StartAt": "Again", "States": {"Again": {
+    "Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync:2", "End": True,
+    "Parameters": {"StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:Recursive"}}}}
+
+
+def test_a_machine_that_starts_itself_is_refused_past_the_nesting_bound():
+    machine = StateMachine.from_json(SELF, name="Recursive")
+    result = machine.run({}, state_machines={"Recursive": machine})
+    assert (result.status, result.error) == ("FAILED", "States.TaskFailed")
+    assert len(result.cause) <= 32_768  # AWS's limit on a cause (botocore: SensitiveCause)
+    assert result.cause.startswith('{"Cause":')  # the child's description, as .sync:2 reports it
+
+
+def test_the_innermost_start_fails_with_execution_limit_exceeded():
+    from asl_runtime.integrations import start_execution
+    catch = {"Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync:2", "End": True,
+             "Parameters": {"StateMachineArn": "Recursive"},
+             "Catch": [{"ErrorEquals": ["StepFunctions.ExecutionLimitExceededException"], "Next": "Bottom"}]}
+    machine = StateMachine.from_json({"StartAt": "Again", "States": {
+        "Again": catch, "Bottom": {"Type": "Pass", "Result": "bottom", "End": True}}}, name="Recursive")
+    result = machine.run({}, state_machines={"Recursive": machine})
+    assert result.status == "SUCCEEDED"
+    depth, output = 1, result.output
+    while isinstance(output, dict):
+        depth, output = depth + 1, output["Output"]
+    assert (output, depth) == ("bottom", start_execution.MAX_NESTING + 1)

@@ -20,6 +20,12 @@ from . import aws
 from .resources import SYNC, SYNC2
 
 
+#: How deep executions may start one another in-process (a machine that starts itself would
+#: otherwise recurse until Python's stack gives out); past it StartExecution is refused.
+MAX_NESTING = 20
+MAX_CAUSE = 32_768
+
+
 class StateMachines:
     """The machines a Task may start, by name and by ARN."""
 
@@ -89,12 +95,19 @@ def start_execution(services, frame, res, params, timeout):
     if found is None:
         raise _refused("StateMachineDoesNotExist", f"State Machine Does Not Exist: '{arn}'")
     name, machine = found
+    depth = getattr(frame.execution, "depth", 0) + 1
+    if depth > MAX_NESTING:
+        raise _refused("ExecutionLimitExceeded",
+                       f"Execution Limit Exceeded: '{arn}' would be the {depth}th execution in a chain of "
+                       f"executions started by one another's states:startExecution Tasks; asl-runtime runs "
+                       f"them in-process and nests at most {MAX_NESTING}")
     child_input = _child_input(params)
     config = ExecutionConfig(account_id=parent.account_id, region=parent.region, state_machine_name=name,
                              execution_name=params.get("Name") or str(uuid.uuid4()), role_arn=parent.role_arn,
                              partition=parent.partition)
     execution = Execution(machine.machine, child_input, config, services,
                           clock="virtual" if frame.clock.virtual else "real", start=frame.clock.now)
+    execution.depth = depth
     with services.lock:
         if execution.arn in services.executions:
             raise _refused("ExecutionAlreadyExists", f"Execution Already Exists: '{execution.arn}'")
@@ -130,7 +143,9 @@ def start_execution(services, frame, res, params, timeout):
         raise ASLError(TIMEOUT, "")
     description = describe(execution, child_input, outcome, parsed=res.pattern == SYNC2)
     if outcome.status != "SUCCEEDED":
-        raise ASLError(TASK_FAILED, to_json(description))
+        # A cause is at most 32,768 characters (botocore's SensitiveCause); nested failures would
+        # otherwise grow it by a level of JSON escaping per execution.
+        raise ASLError(TASK_FAILED, to_json(description)[:MAX_CAUSE])
     return description
 
 
