@@ -668,3 +668,15 @@ def test_inline_mocks_stand_in_for_the_http_task(api):
                                         {"Return": {"StatusCode": 200, "ResponseBody": {"ok": True}}}]})
     assert result.status == "SUCCEEDED" and result.output["ResponseBody"] == {"ok": True}
     assert api.received == []
+
+
+def test_asl_run_save_file_masks_secrets(api, tmp_path):
+    definition = tmp_path / "call.asl.json"
+    definition.write_text(json.dumps({"StartAt": "Call", "States": {"Call": task(ApiEndpoint=api.url("/echo"))}}))
+    connections = tmp_path / "connections.json"
+    connections.write_text(json.dumps({ARN: API_KEY}))
+    saved = tmp_path / "run.json"
+    result = run_cli("run", definition, "--connections", connections, "--save", saved)
+    assert result.exit_code == 0, result.output
+    text = saved.read_text()
+    assert "key-0123456789" not in text and MASK in text
