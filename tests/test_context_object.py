@@ -195,3 +195,33 @@ def test_context_in_a_choice_rule_and_a_fail_state():
     failed = machine.run({"value": 0}, execution_name="n1")
     assert (failed.status, failed.error, failed.cause) == ("FAILED", "Stop", "n1")
     assert machine.run({"value": 5}).status == "SUCCEEDED"
+
+
+@pytest.mark.parametrize("execution_type, kind", [("STANDARD", "execution"), ("EXPRESS", "express")])
+def test_a_distributed_map_child_is_an_execution_of_its_own(execution_type, kind):
+    # Each child workflow execution of a Map Run belongs to the state machine NAME/LABEL and has
+    # its own name; its input is its item.
+    who = {"Type": "Pass", "End": True, "Parameters": {
+        "id.$": "$$.Execution.Id", "name.$": "$$.Execution.Name", "input.$": "$$.Execution.Input",
+        "machine.$": "$$.StateMachine"}}
+    definition = {"StartAt": "Fan", "States": {"Fan": {"Type": "Map", "Label": "Orders", "End": True,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": execution_type},
+                          "StartAt": "Who", "States": {"Who": who}}}}}
+    result = StateMachine.from_json(definition).run([{"n": 1}, {"n": 2}], execution_name="parent",
+                                                  state_machine_name="Shop")
+    assert result.status == "SUCCEEDED", result.cause
+    first, second = result.output
+    assert first["machine"] == {"Id": "arn:aws:states:us-east-1:123456789012:stateMachine:Shop/Orders",
+                                "Name": "Shop/Orders"}
+    assert first["id"].startswith(f"arn:aws:states:us-east-1:123456789012:{kind}:Shop/Orders:{first['name']}")
+    assert first["id"] != result.execution_arn and first["name"] != "parent"
+    assert first["name"] != second["name"]
+    assert (first["input"], second["input"]) == ({"n": 1}, {"n": 2})
+
+
+def test_an_inline_map_iteration_sees_the_parent_execution():
+    definition = {"StartAt": "Each", "States": {"Each": {"Type": "Map", "End": True, "ItemProcessor": {
+        "StartAt": "Who", "States": {"Who": {"Type": "Pass", "Parameters": {"id.$": "$$.Execution.Id"},
+                                             "End": True}}}}}}
+    result = StateMachine.from_json(definition).run([1])
+    assert result.output == [{"id": result.execution_arn}]

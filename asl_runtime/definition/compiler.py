@@ -208,6 +208,7 @@ def _map(state: MapState, sdef, top):
     state.processor = compile_machine(processor, top)
     config = (processor.get("ProcessorConfig") or {})
     state.distributed = config.get("Mode") == "DISTRIBUTED"
+    state.child_type = config.get("ExecutionType", "STANDARD")
     state.label = sdef.get("Label")
     state.item_batcher = sdef.get("ItemBatcher")
     state.item_reader = state.result_writer = None

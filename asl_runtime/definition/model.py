@@ -91,7 +91,7 @@ class ParallelState(State):
 class MapState(State):
     __slots__ = ("processor", "items", "item_selector", "max_concurrency", "tolerated_count",
                  "tolerated_percentage", "distributed", "label", "item_batcher", "item_reader",
-                 "result_writer")
+                 "result_writer", "child_type")
 
 
 @dataclass

@@ -6,12 +6,15 @@ item as a child execution with its own history, as AWS does, so only MapRun even
 
 from __future__ import annotations
 
+import copy
 import heapq
 import math
+import uuid
 
 from ...errors import EXCEED_TOLERATED_FAILURE_THRESHOLD, RUNTIME, ASLError, StateRuntimeError
 from ...query.io_jsonpath import select_path, to_json
 from ..execution import run_scope
+from ...query.timestamps import format_epoch
 from ..history import History
 
 
@@ -50,7 +53,7 @@ def run_map(frame, state, raw):
     runs = [] if state.result_writer is not None else None
     try:
         results = _iterate(frame, state, effective, items, max_concurrency, tolerated_count, tolerated_pct,
-                           runs)
+                           runs, map_run)
         if runs is not None:
             from ...integrations.item_reader import write_results
             results = write_results(frame, state, state.result_writer, effective, runs, map_run)
@@ -70,14 +73,15 @@ def run_map(frame, state, raw):
     return output, None, assigned
 
 
-def _iterate(frame, state, effective, items, max_concurrency, tolerated_count, tolerated_pct, runs=None):
+def _iterate(frame, state, effective, items, max_concurrency, tolerated_count, tolerated_pct, runs=None,
+             map_run=None):
     """Run every item; returns the outputs in item order (failed items as error objects when tolerated).
 
     `runs`, when a list, receives a ChildRun per item for the ResultWriter.
     """
     if not frame.clock.virtual:  # the real clock's time cannot be set, so even one item takes this path
         return _iterate_on_threads(frame, state, effective, items, max_concurrency, tolerated_count,
-                                   tolerated_pct, runs)
+                                   tolerated_pct, runs, map_run)
     processor = state.processor
     selector = state.item_selector
     distributed = state.distributed
@@ -104,6 +108,7 @@ def _iterate(frame, state, effective, items, max_concurrency, tolerated_count, t
             child.variables = {}  # a child workflow of its own: outer variables are out of reach
             child.history = History(25_000 if frame.execution.config.state_machine_type == "STANDARD" else None)
             child.last_event = 0
+            child.execution = child_execution(frame.execution, state, map_run, index, value, child.clock.now)
         else:
             if fresh_variables:
                 child.variables = dict(outer_variables)
@@ -143,6 +148,31 @@ def _iterate(frame, state, effective, items, max_concurrency, tolerated_count, t
     return results
 
 
+def child_execution(parent, state, map_run, index, value, start):
+    """A distributed Map's child: an execution of its own, of the state machine `NAME/LABEL`.
+
+    It shares the parent's integrations and table of visited states; what differs is what its
+    context object (`$$.Execution`, `$$.StateMachine`) says.
+    """
+    child = copy.copy(parent)
+    config = parent.config
+    label = state.label or state.name
+    machine_name = f"{config.state_machine_name}/{label}"
+    # The name the ResultWriter's metadata gives the same child (item_reader._metadata).
+    name = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{map_run[0] if map_run else parent.arn}/{index}"))
+    base = f"arn:{config.partition}:states:{config.region}:{config.account_id}"
+    if state.child_type == "EXPRESS":
+        child.arn = f"{base}:express:{machine_name}:{name}:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
+    else:
+        child.arn = f"{base}:execution:{machine_name}:{name}"
+    child.context_execution = {"Id": child.arn, "Input": value, "StartTime": format_epoch(start), "Name": name,
+                               "RoleArn": config.role_arn}
+    if state.child_type != "EXPRESS":
+        child.context_execution["RedriveCount"] = 0
+    child.context_state_machine = {"Id": f"{base}:stateMachine:{machine_name}", "Name": machine_name}
+    return child
+
+
 def _check_tolerance(frame, latest, err, failures, total, tolerated_count, tolerated_pct):
     """Re-raise a failed iteration's error unless ToleratedFailure* allows it."""
     exceeded = (tolerated_count is None and tolerated_pct is None) or (
@@ -164,7 +194,7 @@ def _child_run(index, value, ok, output, begin, end):
 
 
 def _iterate_on_threads(frame, state, effective, items, max_concurrency, tolerated_count, tolerated_pct,
-                        runs=None):
+                        runs=None, map_run=None):
     """Real clock: iterations run concurrently, at most MaxConcurrency (0: up to 40) at a time."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -184,6 +214,8 @@ def _iterate_on_threads(frame, state, effective, items, max_concurrency, tolerat
             child.variables = {}
             child.history = History(None)
             child.last_event = 0
+            child.execution = child_execution(frame.execution, state, map_run, index, inputs[index],
+                                              child.clock.now)
         else:
             child.event("MapIterationStarted", "mapIterationStartedEventDetails", {"index": index, "name": name})
         begin = child.clock.now
