@@ -201,3 +201,42 @@ def test_asl_lint_follows_nested_machines_among_its_files(tmp_path):
     files = [str(tmp_path / f"{n}.asl.json") for n in "abcd"]
     reports = json.loads(asl("lint", *files, "--format", "json").stdout)
     assert [[p["rule"] for p in r["errors"]] for r in reports] == [["nested-depth"], [], [], []]
+
+
+# --------------------------------------------------------------------------- HTTP Tasks, error names
+HTTP = {"Type": "Task", "Resource": "arn:aws:states:::http:invoke", "End": True,
+        "Parameters": {"ApiEndpoint": "https://api.example.com/v1/orders", "Method": "GET",
+                       "Authentication": {"ConnectionArn": "arn:aws:events:us-east-1:123456789012:connection/A/1"}},
+        "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Failed"}]}
+
+
+def test_an_http_task_without_timeout_is_bounded_by_its_60_seconds():
+    state = {**HTTP, "Retry": [{"ErrorEquals": ["States.Http.StatusCode.503"]}]}
+    assert rules(machine(state)) == []
+
+
+def test_an_http_task_timeout_above_60_seconds_never_applies():
+    state = {**HTTP, "TimeoutSeconds": 300, "Retry": [{"ErrorEquals": ["States.Http.StatusCode.429"]}]}
+    problems = lint(machine(state))
+    assert [(p.rule, p.path) for p in problems] == [("task-timeout", "/States/Charge/TimeoutSeconds")]
+    assert "60 s" in problems[0].message
+
+
+def test_an_http_task_that_retries_no_transient_status():
+    state = {**HTTP, "Retry": [{"ErrorEquals": ["States.Http.StatusCode.404"]}]}
+    problems = lint(machine(state))
+    assert [(p.rule, p.path) for p in problems] == [("retry-transient", "/States/Charge")]
+    assert "States.Http.StatusCode.503" in problems[0].message
+
+
+@pytest.mark.parametrize("name, flagged", [
+    ("States.Http.StatusCode.404", False), ("States.Timeout", False), ("States.Http.Socket", False),
+    ("States.TimeOut", True), ("States.Http.StatusCode.4xx", True), ("States.QuorumMet", True),
+    ("MyApp.Declined", False),
+])
+def test_unknown_states_error_names_are_a_warning(name, flagged):
+    state = task(Catch=[{"ErrorEquals": [name], "Next": "Failed"}, {"ErrorEquals": ["States.ALL"], "Next": "Failed"}])
+    found = [p for p in lint(machine(state)) if p.rule == "error-names"]
+    assert bool(found) == flagged
+    if flagged:
+        assert found[0].path == "/States/Charge/Catch/0/ErrorEquals/0" and name in found[0].message

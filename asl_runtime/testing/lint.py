@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from ..definition.http_task import is_http_task
+from ..errors import PREDEFINED
 from ..integrations.resources import WAIT_FOR_TASK_TOKEN, ResourceError, parse_resource
 
 #: AWS's recommended retry for Lambda's transient service errors ("Handle Lambda service
@@ -18,6 +20,10 @@ from ..integrations.resources import WAIT_FOR_TASK_TOKEN, ResourceError, parse_r
 LAMBDA_TRANSIENT = ("Lambda.ClientExecutionTimeoutException", "Lambda.ServiceException",
                     "Lambda.AWSLambdaException", "Lambda.SdkClientException")
 DEFAULT_TASK_TIMEOUT = 99_999_999  # seconds: a Task's TimeoutSeconds when none is given
+HTTP_TASK_MAX_SECONDS = 60         # an HTTP Task's request ends after 60 s (hard quota)
+#: What AWS's HTTP Task example retries: throttling and the gateway/availability answers.
+HTTP_TRANSIENT = ("States.Http.StatusCode.429", "States.Http.StatusCode.502", "States.Http.StatusCode.503",
+                  "States.Http.StatusCode.504")
 EXPRESS_MAX_SECONDS = 300           # an Express execution runs for at most five minutes
 MAX_NESTING = 2                     # child and grandchild executions; deeper is flagged
 #: Read-only actions: failing them has nothing to undo.
@@ -107,7 +113,13 @@ def retry_transient(state: StateAt):
     if body.get("Type") != "Task":
         return
     retried = _retried_errors(body)
-    if _is_lambda(body):
+    if is_http_task(body.get("Resource")):
+        if {"States.ALL", "States.TaskFailed"} & retried or any(e in retried for e in HTTP_TRANSIENT):
+            return
+        yield state.pointer, (f"HTTP Task '{state.name}' retries none of {_quoted(HTTP_TRANSIENT)}: a "
+                              f"throttled or briefly unavailable API fails the state at once; AWS's HTTP "
+                              f"Task example retries them with back-off")
+    elif _is_lambda(body):
         if {"States.ALL", "States.TaskFailed"} & retried:
             return
         missing = [e for e in LAMBDA_TRANSIENT if e not in retried]
@@ -136,6 +148,13 @@ def catch_side_effect(state: StateAt):
 def task_timeout(state: StateAt):
     """A Task without TimeoutSeconds waits up to AWS's default of 99,999,999 seconds."""
     body = state.body
+    if body.get("Type") == "Task" and is_http_task(body.get("Resource")):
+        timeout = body.get("TimeoutSeconds")
+        if isinstance(timeout, (int, float)) and timeout > HTTP_TASK_MAX_SECONDS:
+            yield f"{state.pointer}/TimeoutSeconds", (
+                f"HTTP Task '{state.name}' sets TimeoutSeconds {timeout:g}, but its request ends after "
+                f"{HTTP_TASK_MAX_SECONDS} s anyway (States.Http.Socket); a value above that never applies")
+        return  # without TimeoutSeconds an HTTP Task still stops after 60 s
     if body.get("Type") == "Task" and not _has(body, "TimeoutSeconds"):
         yield state.pointer, (f"Task '{state.name}' has no TimeoutSeconds: AWS's default is "
                               f"{DEFAULT_TASK_TIMEOUT:,} seconds (over three years), so a call that never "
@@ -178,8 +197,27 @@ def retry_all_cap(state: StateAt):
                               f"{longest:,.0f} s and no MaxDelaySeconds: cap the delay")
 
 
+def error_names(state: StateAt):
+    """An ErrorEquals name that starts with "States." but is none of AWS's (a likely typo)."""
+    for key in ("Retry", "Catch"):
+        for index, entry in enumerate(state.body.get(key) or ()):
+            if not isinstance(entry, dict):
+                continue
+            for j, name in enumerate(entry.get("ErrorEquals") or ()):
+                if not isinstance(name, str) or not name.startswith("States.") or name in PREDEFINED:
+                    continue
+                code = name[len("States.Http.StatusCode."):] if name.startswith("States.Http.StatusCode.") else None
+                if code is not None and len(code) == 3 and code.isdigit() and code[0] in "12345":
+                    continue
+                yield f"{state.pointer}/{key}/{index}/ErrorEquals/{j}", (
+                    f"State '{state.name}' matches {name}, which is not an error AWS raises (States.Http."
+                    f"StatusCode.<code> and the predefined names are): only a Fail state or a worker "
+                    f"raising that exact name reaches it; check the spelling")
+
+
 STATE_RULES = {
     "retry-transient": retry_transient,
+    "error-names": error_names,
     "catch-side-effect": catch_side_effect,
     "task-timeout": task_timeout,
     "callback-heartbeat": callback_heartbeat,
