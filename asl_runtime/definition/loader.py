@@ -12,6 +12,14 @@ from .problems import Problem
 
 
 def load_definition_text(text: str) -> dict:
+    if isinstance(text, (bytes, bytearray)):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise _malformed(f"not valid JSON: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    if not isinstance(text, str):
+        raise DefinitionError([Problem("", "a state machine definition must be a JSON object "
+                                           f"(or its text), not {type(text).__name__}")])
     try:
         value = json.loads(text, parse_constant=reject_constant, parse_float=finite_float)
     except json.JSONDecodeError as exc:
