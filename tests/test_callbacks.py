@@ -269,3 +269,28 @@ def test_the_machine_timeout_comes_before_an_unanswered_token():
                  "TimeoutSeconds": 3600, "End": True}}})
     result = sm.run({}, handlers={"worker": lambda e, c: None})
     assert result.status == "TIMED_OUT" and result.duration == pytest.approx(120)
+
+
+# --------------------------------------------------------------------------- answered by a child execution
+CHILD_ANSWERS_AFTER_10_S = {"StartAt": "Slow", "States": {
+    "Slow": {"Type": "Wait", "Seconds": 10, "Next": "Answer"},
+    "Answer": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:answer", "End": True}}}
+
+
+def _answer(event, context):
+    asl_runtime.send_task_success(event["token"], {"ok": True})
+    return {}
+
+
+@pytest.mark.parametrize("timeout, status, duration", [(5, "FAILED", 5), (60, "SUCCEEDED", 10)])
+def test_a_token_answered_by_a_child_execution_is_answered_at_the_childs_time(timeout, status, duration):
+    parent = StateMachine.from_json({"StartAt": "Ask", "States": {"Ask": {
+        "Type": "Task", "Resource": "arn:aws:states:::states:startExecution.waitForTaskToken",
+        "TimeoutSeconds": timeout, "End": True,
+        "Parameters": {"StateMachineArn": "Child", "Input": {"token.$": "$$.Task.Token"}}}}})
+    result = parent.run({}, handlers={"answer": _answer}, state_machines={"Child": CHILD_ANSWERS_AFTER_10_S})
+    assert (result.status, result.duration) == (status, duration)
+    if status == "FAILED":
+        assert result.error == "States.Timeout"
+    else:
+        assert result.output == {"ok": True}

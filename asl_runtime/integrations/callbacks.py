@@ -16,7 +16,7 @@ import threading
 import time
 from typing import Any
 
-from ..engine.clock import ExecutionTimedOut
+from ..engine.clock import ExecutionTimedOut, current_clock
 from ..errors import HEARTBEAT_TIMEOUT, TIMEOUT, ASLError
 
 #: A Task without TimeoutSeconds may run this long (AWS's documented default).
@@ -112,7 +112,7 @@ def send_task_success(token: str, output: Any) -> None:
     with _cond:
         task = _open(token)
         task.outcome = ("success", value)
-        task.answered_at = task.clock.now
+        task.answered_at = _sender_time(task)
         _cond.notify_all()
 
 
@@ -121,7 +121,7 @@ def send_task_failure(token: str, error: str | None = None, cause: str | None = 
     with _cond:
         task = _open(token)
         task.outcome = ("failure", error, cause)
-        task.answered_at = task.clock.now
+        task.answered_at = _sender_time(task)
         _cond.notify_all()
 
 
@@ -129,7 +129,7 @@ def send_task_heartbeat(token: str) -> None:
     """Tell the Task waiting on `token` that its worker is still alive (resets HeartbeatSeconds)."""
     with _cond:
         task = _open(token)
-        task.beats.append(task.clock.now)
+        task.beats.append(_sender_time(task))
         _cond.notify_all()
 
 
@@ -155,6 +155,15 @@ def get_activity_task(activity_arn: str, worker_name: str | None = None, timeout
                 _cond.wait(remaining)
             finally:
                 _pollers[activity_arn] -= 1
+
+
+def _sender_time(task: PendingTask) -> float:
+    """When, in simulated time, the answer was sent: by the sender's clock when it is a handler of
+    this or another in-process execution (a child that waited 10 s answers at +10 s), else the Task's."""
+    clock = current_clock.get()
+    if task.clock.virtual and clock is not None and clock.virtual:
+        return max(clock.now, task.started)
+    return task.clock.now
 
 
 def _open(token) -> PendingTask:
@@ -213,6 +222,8 @@ def _wait_virtual(task, on_started):
         clock.now = clock.deadline  # the machine's TimeoutSeconds came first
         raise ExecutionTimedOut()
     if answered:
+        if clock.now < task.answered_at:  # answered later in simulated time, e.g. by a child execution
+            clock.now = task.answered_at
         return _deliver(task.outcome)
     if clock.now < fail_at:
         clock.sleep(fail_at - clock.now)
