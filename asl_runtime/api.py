@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .definition.loader import load_definition_file, load_definition_text
+from .engine.visits import Visit, visits_from
 from .errors import DefinitionError
 
 
 @dataclass
 class ExecutionResult:
-    """What one execution ended with, and how it got there."""
+    """What one execution ended with, and how it got there (built by `from_execution` only)."""
 
     status: str
     output: Any = None
@@ -20,9 +22,20 @@ class ExecutionResult:
     cause: str | None = None
     execution_arn: str = ""
     duration: float = 0.0  # simulated seconds under the virtual clock
+    started: float = 0.0   # epoch seconds (simulated under the virtual clock)
+    stopped: float = 0.0
     _history: Any = field(default=None, repr=False)
-    states: list = field(default_factory=list, repr=False)  # (name, type, entered, left)
     _secrets: Any = field(default=None, repr=False)  # connection secrets to mask when shown
+    _records: list = field(default_factory=list, repr=False)  # the engine's visit records
+    _visits: list | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_execution(cls, execution, outcome) -> "ExecutionResult":
+        return cls(status=outcome.status, output=_own_copy(outcome.output), error=outcome.error, cause=outcome.cause,
+                   execution_arn=execution.arn, duration=execution.end - execution.start,
+                   started=execution.start, stopped=execution.end, _history=execution.history,
+                   _records=execution.visits,
+                   _secrets=getattr(execution.services, "connections", None) or None)
 
     @property
     def history(self) -> list[dict]:
@@ -40,6 +53,32 @@ class ExecutionResult:
     def succeeded(self) -> bool:
         return self.status == "SUCCEEDED"
 
+    @property
+    def visits_all(self) -> list[Visit]:
+        """Every visit (entry into a state), in the order the states were entered."""
+        if self._visits is None:
+            self._visits = visits_from(self._records)
+        return self._visits
+
+    def visits(self, name: str) -> list[Visit]:
+        """The visits of a state: by plain name (every scope) or qualified ("Map[3]/Inner")."""
+        return [v for v in self.visits_all if v.name == name or v.qualified_name == name]
+
+    @property
+    def path(self) -> list[str]:
+        """The states entered, in order; inside Map iterations and Parallel branches qualified."""
+        return [v.qualified_name for v in self.visits_all]
+
+    @property
+    def transitions(self) -> int:
+        """State transitions as AWS bills them: one per state entered."""
+        return len(self._records)
+
+    @property
+    def states(self) -> list[tuple]:
+        """(name, type, entered, left, status) per visit, for the CLI's table."""
+        return [(v.name, v.type, v.entered, v.left, v.status) for v in self.visits_all]
+
     def to_dict(self, history: bool = False) -> dict:
         out = self._shown({"status": self.status, "output": self.output, "error": self.error,
                            "cause": self.cause, "executionArn": self.execution_arn})
@@ -48,12 +87,48 @@ class ExecutionResult:
         return out
 
 
+class RunningExecution:
+    """An execution running on a background thread (`StateMachine.start`)."""
+
+    def __init__(self, execution):
+        self._execution = execution
+        self.arn = execution.arn
+        self._result: ExecutionResult | None = None
+        self._error: BaseException | None = None
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"asl-{execution.config.execution_name}",
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._result = ExecutionResult.from_execution(self._execution, self._execution.run())
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever calls result()
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def stop(self, error: str | None = None, cause: str | None = None) -> None:
+        """StopExecution: end it ABORTED (with this error and cause), children and waiting tasks too."""
+        self._execution.stop(error, cause)
+
+    def result(self, timeout: float | None = None) -> ExecutionResult:
+        """Wait for the end (at most `timeout` seconds: TimeoutError if it is still running)."""
+        if not self._done.wait(timeout):
+            raise TimeoutError(f"execution {self.arn} is still running after {timeout} s")
+        if self._error is not None:
+            raise self._error
+        return self._result
+
+    def done(self) -> bool:
+        return self._done.is_set()
+
+
 class StateMachine:
     """A checked, compiled state machine."""
 
     def __init__(self, definition: dict, name: str | None = None):
         from .definition.compiler import compile_machine
-        from .definition.validator import validate
 
         problems = validate(definition)
         if problems:
@@ -61,6 +136,7 @@ class StateMachine:
         self.definition = definition
         self.name = name
         self.machine = compile_machine(definition)
+        self._graph = None
 
     @classmethod
     def from_json(cls, source: str | dict, name: str | None = None) -> "StateMachine":
@@ -71,29 +147,56 @@ class StateMachine:
     def from_file(cls, path: str | os.PathLike, name: str | None = None) -> "StateMachine":
         return cls(load_definition_file(path), name)
 
-    def run(self, input: Any = None, *, handlers: dict[str, Callable] | None = None, clock: str = "virtual",
-            execution_name: str | None = None, state_machine_name: str | None = None,
-            account_id: str | None = None, region: str | None = None, role_arn: str | None = None,
-            state_machine_type: str | None = None, express_execution_id: str | None = None,
-            mock_config=None, test_case: str | None = None, mocks: dict | None = None, state_machines=None,
-            connections=None, services=None) -> ExecutionResult:
-        """Run one execution to its end and return the result (never raises for a failed run).
+    @property
+    def graph(self):
+        """The definition as a graph (definition/graph.py): states, transitions, nesting."""
+        from .definition.graph import graph_of
+        if self._graph is None:
+            self._graph = graph_of(self.definition)
+        return self._graph
 
-        `mock_config` (a MockConfigFile path or dict) with `test_case` replaces the Task states the
-        test case names by their mocked responses; `state_machines` (name or ARN -> StateMachine,
-        definition dict or file) are the machines states:startExecution may start.  `mocks`
-        ({STATE: [RESPONSE, ...]}, integrations/mocks.py) mocks this machine's states by name, over
-        the test case; `{"PassThrough": true}` lets an attempt run for real.  A malformed mock config
-        or mock, an unknown test case, or a mock of a state the machine lacks raises
+    def run(self, input: Any = None, **options) -> ExecutionResult:
+        """Run one execution to its end on this thread and return the result (never raises for a failed run).
+
+        Options: `handlers`, `clock` ("virtual" | "real"), the context values (`execution_name`,
+        `state_machine_name`, `account_id`, `region`, `role_arn`, `state_machine_type`,
+        `express_execution_id`), `mock_config` (a MockConfigFile path or dict) with `test_case`,
+        `mocks` ({STATE: [RESPONSE, ...]}, integrations/mocks.py: this machine's states mocked by
+        name, over the test case; `{"PassThrough": true}` lets an attempt run for real),
+        `state_machines` (name or ARN -> StateMachine, definition dict or file: what
+        states:startExecution may start), `services`, `observers` (callables receiving each
+        engine.events.Event), `store` (an engine.store.ExecutionStore the execution persists
+        itself to) and `resume` (an engine.store.Checkpoint to continue from).  A malformed mock
+        config or mock, an unknown test case, or a mock of a state the machine lacks raises
         MockConfigError before anything runs.  `connections` (EventBridge connection ARN ->
         AuthParameters, or a JSON file of them) authorize HTTP Tasks; a malformed one raises
         ConnectionsError before anything runs.
         """
+        execution = self._execution(input, **options)
+        return ExecutionResult.from_execution(execution, execution.run())
+
+    def start(self, input: Any = None, **options) -> RunningExecution:
+        """Start an execution on a background thread; the same options as run()."""
+        return RunningExecution(self._execution(input, **options))
+
+    def _execution(self, input: Any = None, *, handlers: dict[str, Callable] | None = None, clock: str = "virtual",
+                   execution_name: str | None = None, state_machine_name: str | None = None,
+                   account_id: str | None = None, region: str | None = None, role_arn: str | None = None,
+                   state_machine_type: str | None = None, express_execution_id: str | None = None,
+                   mock_config=None, test_case: str | None = None, mocks: dict | None = None,
+                   state_machines=None, connections=None, services=None, observers=None, store=None,
+                   resume=None):
+        """The Execution run() and start() run, with every option checked first."""
         from .engine.execution import Execution, ExecutionConfig
+        from .engine.store import Persistence
         from .integrations.services import Services
 
         if state_machine_type is not None and state_machine_type.upper() == "EXPRESS":
             self._check_express()
+        if resume is not None:
+            resume = _checkpoint(resume)
+            if input is None:
+                input = _started_input(resume)
         if input is None:
             input = {}
         input = _own_input(input)
@@ -115,13 +218,8 @@ class StateMachine:
         elif handlers or mocks is not None or state_machines or connections is not None:
             services = services.derive(handlers=handlers, mocks=mocks, state_machines=state_machines,
                                        connections=connections)
-        execution = Execution(self.machine, input, config, services, clock=clock)
-        outcome = execution.run()
-        return ExecutionResult(
-            status=outcome.status, output=_own_copy(outcome.output), error=outcome.error, cause=outcome.cause,
-            execution_arn=execution.arn, duration=execution.end - execution.start,
-            _history=execution.history, states=execution.states_visited,
-            _secrets=services.connections or None)
+        return Execution(self.machine, input, config, services, clock=clock, observers=observers, resume=resume,
+                         persistence=Persistence(store) if store is not None else None)
 
     def _check_express(self) -> None:
         """What CreateStateMachine refuses for an EXPRESS machine (.sync, callbacks, activities),
@@ -145,6 +243,39 @@ class StateMachine:
             machine_name = config.machine_for(test_case)
         config.check_test_case(machine_name, test_case, state_names(self.definition))
         return MockedTestCase(config, test_case), machine_name
+
+
+def validate(definition: dict | str) -> list:
+    """Every problem AWS's CreateStateMachine would report (definition.problems.Problem: .path, .message).
+
+    `definition` is a dict or JSON text; malformed text is reported as a problem, not raised.
+    """
+    from .definition.validator import validate as check
+
+    if isinstance(definition, (str, bytes, bytearray)):
+        try:
+            definition = load_definition_text(definition if isinstance(definition, str) else definition.decode())
+        except DefinitionError as err:
+            return list(err.errors)
+        except UnicodeDecodeError as exc:
+            from .definition.problems import Problem
+            return [Problem("", f"not valid JSON: not UTF-8 text ({exc.reason} at byte {exc.start})")]
+    return check(definition)
+
+
+def _checkpoint(value):
+    from .engine.store import Checkpoint
+    return value if isinstance(value, Checkpoint) else Checkpoint.from_dict(value)
+
+
+def _started_input(checkpoint):
+    """The execution's own input, from the ExecutionStarted event of a checkpoint's history."""
+    import json
+    for event in checkpoint.history[:1]:
+        text = event.get("executionStartedEventDetails", {}).get("input")
+        if isinstance(text, str):
+            return json.loads(text)
+    return None
 
 
 def _own_input(value):

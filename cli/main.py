@@ -32,9 +32,9 @@ def main():
               help="text for people, json for tools")
 def validate(files, fmt):
     """Check definitions as AWS does at CreateStateMachine."""
+    from asl_runtime import validate as check
     from asl_runtime.definition.loader import load_definition_file
     from asl_runtime.definition.problems import Problem
-    from asl_runtime.definition.validator import validate as check
 
     reports = []
     unreadable = False  # DESIGN.md: an unreadable file or malformed JSON is exit 2, not 1

@@ -215,7 +215,7 @@ def choice_rule(rule: dict, index: int) -> ChoiceRule:
 def run_choice_jsonata(frame, state, raw):
     """The first rule whose Condition is true wins; Default takes the state-level Output/Assign."""
     states = None
-    for rule in state.choices:
+    for index, rule in enumerate(state.choices):
         predicate = rule.predicate
         if isinstance(predicate, _Field):
             if states is None or (predicate.context and "context" not in states):
@@ -226,11 +226,13 @@ def run_choice_jsonata(frame, state, raw):
         else:
             matched = predicate is True
         if matched:
+            frame.choice_rule = index
             assigned = rule.assign(frame, raw, raw) if rule.assign is not None else None
             output = rule.finish(frame, raw, raw) if rule.finish is not None else raw
             return output, rule.next, assigned
     if state.default is None:
         raise ASLError(NO_CHOICE_MATCHED, "No Matches!")
+    frame.choice_rule = -1
     assigned = state.assign(frame, raw, raw) if state.assign is not None else None
     return state.finish(frame, raw, raw), state.default, assigned
 

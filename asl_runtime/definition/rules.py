@@ -13,6 +13,7 @@ from ..query.jsonpath import is_reference_path, path_syntax_error
 from . import choice_rules, task_resources
 from .choice_rules import is_rfc3339
 from .http_task import http_task_parameters
+from .graph import graph_of
 from .problems import Problem, pointer
 
 JSONPATH = "JSONPath"
@@ -218,12 +219,7 @@ def start_at_names_a_state(scope: Scope):
 def states_reachable(scope: Scope):
     if not isinstance(scope.start_at, str) or scope.start_at not in scope.states:
         return
-    seen, todo = {scope.start_at}, [scope.start_at]
-    while todo:
-        for target in _targets(scope.states[todo.pop()]):
-            if target in scope.states and target not in seen:
-                seen.add(target)
-                todo.append(target)
+    seen = graph_of({"StartAt": scope.start_at, "States": scope.states}, nested=False).reachable() or {scope.start_at}
     for name in scope.states:
         if name not in seen:
             yield Problem(scope.pointer("States", name),
@@ -237,20 +233,6 @@ def scope_has_terminal_state(scope: Scope):
                           for s in states):
         yield Problem(scope.pointer("States"), f"There is no terminal state in {scope.title}: "
                                                "no Succeed or Fail state and no End: true.")
-
-
-def _targets(state):
-    """The names a state may transition to, valid or not."""
-    if not isinstance(state, dict):
-        return
-    for field in ("Next", "Default"):
-        if isinstance(state.get(field), str):
-            yield state[field]
-    for key in ("Choices", "Catch"):
-        entries = state.get(key)
-        for entry in entries if isinstance(entries, list) else ():
-            if isinstance(entry, dict) and isinstance(entry.get("Next"), str):
-                yield entry["Next"]
 
 
 # --------------------------------------------------------------------------- state rules

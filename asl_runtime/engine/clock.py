@@ -21,6 +21,10 @@ class ExecutionTimedOut(Exception):
         self.cause = cause
 
 
+class ExecutionAborted(Exception):
+    """The execution was stopped from outside (StopExecution); nothing catches it either."""
+
+
 class VirtualClock:
     __slots__ = ("now", "deadline")
     virtual = True
@@ -50,12 +54,14 @@ class VirtualClock:
 
 
 class RealClock:
+    """Wall time.  `cancelled` is the execution's stop signal: a sleep ends early when it is set."""
+
     __slots__ = ("deadline", "cancelled")
     virtual = False
 
-    def __init__(self, deadline: float | None = None):
+    def __init__(self, deadline: float | None = None, cancelled: threading.Event | None = None):
         self.deadline = deadline
-        self.cancelled = threading.Event()
+        self.cancelled = cancelled if cancelled is not None else threading.Event()
 
     @property
     def now(self) -> float:
@@ -65,9 +71,11 @@ class RealClock:
         if seconds <= 0:
             return
         if self.deadline is not None and time.time() + seconds > self.deadline:
-            time.sleep(max(0.0, self.deadline - time.time()))
+            if self.cancelled.wait(max(0.0, self.deadline - time.time())):
+                raise ExecutionAborted()
             raise ExecutionTimedOut()
-        time.sleep(seconds)
+        if self.cancelled.wait(seconds):
+            raise ExecutionAborted()
 
     def fork(self) -> "RealClock":
         return self

@@ -9,16 +9,20 @@ from __future__ import annotations
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
 
-def run_all(frame, jobs, max_concurrency: int = 0):
-    """Run job(child_frame) for each job; returns (results, children). Re-raises the first error."""
+def run_all(frame, jobs, max_concurrency: int = 0, steps=None):
+    """Run job(child_frame) for each job; returns (results, children). Re-raises the first error.
+
+    `steps[i]` is the scope step of job i's frame (("Parallel", name, index)).
+    """
+    steps = steps or [None] * len(jobs)
     if frame.clock.virtual or len(jobs) <= 1:
         results, children = [], []
-        for job in jobs:
-            child = frame.child()
+        for job, step in zip(jobs, steps):
+            child = frame.child(step)
             children.append(child)
             results.append(job(child))
         return results, children
-    children = [frame.child() for _ in jobs]
+    children = [frame.child(step) for step in steps]
     workers = max_concurrency if max_concurrency and max_concurrency > 0 else min(len(jobs), 64)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(job, child) for job, child in zip(jobs, children)]

@@ -1,23 +1,31 @@
 """Running an execution: the state loop, per-scope frames, and what every state has in common.
 
 A `Frame` is one running scope (the whole machine, a Parallel branch, a Map iteration): it owns
-its clock fork, its workflow variables and the chain of history events.  `run_state` does what
-every state shares (entered/exited events, Retry, Catch, the payload limit); the per-type work
-lives in `engine/states/`.
+its clock fork, its workflow variables, the chain of history events and its `scope` (where it
+sits: a tuple of ("Map", name, index) / ("Parallel", name, index) steps).  `run_state` does what
+every state shares (entered/exited events, Retry, Catch, the payload limit, the visit record);
+the per-type work lives in `engine/states/`.
+
+Stop: `Execution.stop()` raises the `stopping` flag, which the next transition (and any
+interruptible wait) turns into ExecutionAborted; each state in flight records its ...Aborted
+event on the way out.
 """
 
 from __future__ import annotations
 
 import gc
+import itertools
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import DATA_LIMIT_EXCEEDED, RUNTIME, ASLError, StateRuntimeError
 from ..query.timestamps import format_epoch
-from .clock import ExecutionTimedOut, RealClock, VirtualClock
-from .history import MAX_EVENTS, History
+from .clock import ExecutionAborted, ExecutionTimedOut, RealClock, VirtualClock
+from .events import Publisher
+from .history import MAX_EVENTS, History, Recorder
 from .payload import payload_too_large
 from .retry import find_catcher, find_retrier, retry_delay
 
@@ -81,17 +89,22 @@ class Outcome:
 
 
 class Execution:
-    """One run of a compiled machine."""
+    """One run of a compiled machine.
+
+    `observers` receive the event stream (events.py); `persistence` (store.Persistence) saves a
+    checkpoint after every top-level state; `resume` (store.Checkpoint) continues a saved run.
+    """
 
     def __init__(self, machine, input, config: ExecutionConfig, services, clock: str = "virtual",
-                 start: float | None = None):
-        import time
-
+                 start: float | None = None, observers=None, resume=None, persistence=None):
         self.machine = machine
         self.input = input
         self.config = config
         self.services = services  # integrations.Services: handlers, mocks, callbacks
         self.arn = config.execution_arn
+        self.resume = resume
+        if resume is not None:
+            start = resume.started if resume.started is not None else start
         # A nested execution (states:startExecution) starts at its parent's simulated present.
         self.start = time.time() if start is None else start
         # The machine's TimeoutSeconds, or AWS's limit for its type (5 minutes / 1 year) if sooner.
@@ -99,15 +112,29 @@ class Execution:
         timeout = machine.timeout_seconds
         self.deadline_is_limit = not timeout or timeout >= limit_seconds
         deadline = self.start + (limit_seconds if self.deadline_is_limit else timeout)
-        self.clock = VirtualClock(self.start, deadline) if clock == "virtual" else RealClock(deadline)
+        self.stop_event = threading.Event()
+        self.stopping = False
+        self.stop_reason: tuple = (None, None)
+        if clock == "virtual":
+            self.clock = VirtualClock(self.start, deadline)
+            if resume is not None and resume.clock is not None:
+                self.clock.now = resume.clock
+        else:
+            self.clock = RealClock(deadline, self.stop_event)
         # How many transitions run_state lets pass before it looks at the deadline and the budget:
         # every one when TimeoutSeconds is set (as precise as the clock), else only now and then.
         if not self.deadline_is_limit:
             self.check_every = 1
         else:
             self.check_every = TRANSITION_BUDGET if self.clock.virtual else REAL_CLOCK_CHECK_EVERY
+        self.persistence = persistence
+        if persistence is not None:
+            observers = [*(observers or ()), persistence]
+        self.publisher = Publisher(observers, self.arn) if observers else None
         limit = MAX_EVENTS if config.state_machine_type == "STANDARD" else None
-        self.history = History(limit, threads=not self.clock.virtual)
+        self.history = History(limit, threads=not self.clock.virtual, publisher=self.publisher)
+        if resume is not None:
+            self.history.restore(resume.history)
         self.context_execution = {
             "Id": self.arn, "Input": input, "StartTime": format_epoch(self.start),
             "Name": config.execution_name, "RoleArn": config.role_arn, "RedriveCount": 0,
@@ -117,24 +144,54 @@ class Execution:
             del self.context_execution["RedriveCount"]
         self.context_state_machine = {"Id": config.state_machine_arn, "Name": config.state_machine_name}
         self.end = self.start
-        self.states_visited: list[tuple] = []  # (name, type, entered, left, outcome)
-        self.history.companion = self.states_visited
+        self.visits: list[tuple] = []  # visit records (see visits.py), in the order states were left
+        self.visit_order = itertools.count()  # entry order, so nested states sort after their Map
+        self.history.companion = self.visits  # an Express history trims them with its events
+
+    def stop(self, error: str | None = None, cause: str | None = None) -> None:
+        """End the execution ABORTED (StopExecution): at the next transition, or now if it waits."""
+        if self.stopping:
+            return
+        self.stop_reason = (error, cause)
+        self.history.lift_limit()  # the ...Aborted events always fit
+        self.stopping = True
+        self.stop_event.set()
+        wake = getattr(self.services, "wake", None)
+        if wake is not None:
+            wake()  # tasks waiting on a token or an activity worker look at the flag again
 
     def run(self) -> Outcome:
         _collect_less_often()
         try:
-            return self._run()
+            outcome = self._run()
         finally:
             _collect_as_before()
+        if self.persistence is not None:
+            self.persistence.finished(self, outcome)
+        return outcome
 
     def _run(self) -> Outcome:
         frame = Frame(self, self.clock, {}, 0)
-        frame.event("ExecutionStarted", "executionStartedEventDetails",
-                    {"input": self.input, "roleArn": self.config.role_arn})
-        frame.last_event = 0  # AWS records the first state's entered event with previousEventId 0
+        resume = self.resume
+        if self.persistence is not None:
+            self.persistence.started(self)
+        if resume is None:
+            frame.event("ExecutionStarted", "executionStartedEventDetails",
+                        {"input": self.input, "roleArn": self.config.role_arn})
+            frame.last_event = 0  # AWS records the first state's entered event with previousEventId 0
+            value, start_at = self.input, None
+        else:
+            frame.variables = dict(resume.variables or {})
+            frame.last_event = len(self.history)
+            value, start_at = resume.input, resume.next_state
         try:
+            if self.stopping:
+                raise ExecutionAborted()
             try:
-                output = run_scope(frame, self.machine, self.input)
+                if self.persistence is None:
+                    output = run_scope(frame, self.machine, value, start_at)
+                else:
+                    output = _run_checkpointed(frame, self.machine, value, start_at, self.persistence)
             except RecursionError:
                 # A value nested past what Python's stack holds (a handler's result, parsed JSON
                 # text): the execution fails as AWS fails on data it cannot process.
@@ -151,6 +208,15 @@ class Execution:
             frame.event("ExecutionTimedOut", "executionTimedOutEventDetails", details)
             self.end = self.clock.now
             return Outcome("TIMED_OUT", error="States.Timeout", cause=timed_out.cause)
+        except ExecutionAborted:
+            error, cause = self.stop_reason
+            self.history.lift_limit()
+            frame.clock = self.clock
+            frame.last_event = len(self.history)
+            frame.event("ExecutionAborted", "executionAbortedEventDetails",
+                        {k: v for k, v in (("error", error), ("cause", cause)) if v is not None})
+            self.end = self.clock.now
+            return Outcome("ABORTED", error=error, cause=cause)
         except ASLError as err:
             # A timeout's cause is empty: AWS records none, in the event and in DescribeExecution.
             cause = err.cause if err.cause != "" else None
@@ -192,18 +258,21 @@ def _collect_as_before() -> None:
 
 
 class Frame:
-    """A running scope: its clock, variables and the last history event it recorded."""
+    """A running scope: its clock, variables, scope and the last history event it recorded."""
 
     __slots__ = ("execution", "clock", "variables", "last_event", "state", "entered_event",
                  "entered_time", "retry_count", "_context", "map_item", "task_token", "history",
-                 "failed_event", "countdown", "transitions")
+                 "failed_event", "countdown", "transitions", "scope", "choice_rule")
 
-    def __init__(self, execution: Execution, clock, variables: dict, last_event: int):
+    def __init__(self, execution: Execution, clock, variables: dict, last_event: int, scope: tuple = ()):
         self.execution = execution
-        self.history = execution.history
+        # Observed: record through a Recorder, which publishes each event with this frame's scope.
+        self.history = execution.history if execution.publisher is None else Recorder(execution.history, self)
         self.clock = clock
         self.variables = variables
         self.last_event = last_event
+        self.scope = scope
+        self.choice_rule = None  # set by a Choice state: the matched rule's index, -1 for Default
         self.state = None
         self.entered_event = 0
         self.entered_time = 0.0
@@ -215,13 +284,20 @@ class Frame:
         self.countdown = execution.check_every  # transitions until run_state next calls checkpoint()
         self.transitions = 0  # transitions of this scope run counted at past checkpoints
 
-    def child(self, clock=None) -> "Frame":
+    def child(self, step: tuple | None = None, clock=None) -> "Frame":
         """A nested scope (branch or iteration): reads outer variables, its writes stay inside."""
-        return Frame(self.execution, clock or self.clock.fork(), dict(self.variables), self.last_event)
+        return Frame(self.execution, clock or self.clock.fork(), dict(self.variables), self.last_event,
+                     self.scope + (step,) if step is not None else self.scope)
 
     def event(self, type_: str, details_key: str | None = None, details: dict | None = None) -> int:
         self.last_event = self.history.add(type_, self.last_event, self.clock.now, details_key, details)
         return self.last_event
+
+    def note(self, type_: str, details: dict) -> None:
+        """An engine-only event for observers (events.ENGINE_EVENT_TYPES); nothing when unobserved."""
+        history = self.history
+        if history.observed:
+            history.note(type_, details)
 
     def context(self) -> dict:
         """The context object (`$$`), built only for states that read it."""
@@ -254,14 +330,18 @@ class Frame:
 _ACTIONS = None
 
 
-def run_scope(frame: Frame, machine, input):
-    """Run states from StartAt until one ends the scope; returns the scope's output."""
+def _actions():
     global _ACTIONS
     if _ACTIONS is None:
         from .states import ACTIONS as _ACTIONS
-    ACTIONS = _ACTIONS
+    return _ACTIONS
+
+
+def run_scope(frame: Frame, machine, input, start_at: str | None = None):
+    """Run states from StartAt (or `start_at`) until one ends the scope; returns the scope's output."""
+    ACTIONS = _ACTIONS or _actions()
     states = machine.states
-    state = states[machine.start_at]
+    state = states[start_at or machine.start_at]
     frame.countdown = frame.execution.check_every  # each scope run (e.g. Map iteration) has its own budget
     frame.transitions = 0
     value = input
@@ -272,19 +352,47 @@ def run_scope(frame: Frame, machine, input):
         state = states[next_name]
 
 
+def _run_checkpointed(frame: Frame, machine, input, start_at, persistence):
+    """The top-level loop of a persisted execution: a checkpoint after every state it leaves."""
+    ACTIONS = _ACTIONS or _actions()
+    states = machine.states
+    state = states[start_at or machine.start_at]
+    frame.countdown = frame.execution.check_every
+    frame.transitions = 0
+    value = input
+    while True:
+        value, next_name = run_state(frame, state, value, ACTIONS[state.type])
+        if next_name is None:
+            return value
+        persistence.checkpoint(frame, next_name, value)
+        state = states[next_name]
+
+
+#: The event AWS records for a state in flight when its execution is stopped (no other type has one).
+_ABORTED_EVENT = {"Task": "TaskStateAborted", "Wait": "WaitStateAborted", "Map": "MapStateAborted",
+                  "Parallel": "ParallelStateAborted"}
+
+
 def run_state(frame: Frame, state, raw, action):
     """Enter, run with Retry/Catch, check the payload limit, exit. Returns (output, next)."""
+    execution = frame.execution
+    if execution.stopping:
+        raise ExecutionAborted()
     frame.state = state
-    frame.entered_time = frame.clock.now
+    entered = frame.entered_time = frame.clock.now
     frame.retry_count = 0
     frame._context = None
     frame.map_item = None
     frame.task_token = None
+    frame.choice_rule = None
+    order = next(execution.visit_order)
     frame.entered_event = frame.last_event = frame.history.add(
-        state.entered_event_type, frame.last_event, frame.entered_time, "stateEnteredEventDetails",
+        state.entered_event_type, frame.last_event, entered, "stateEnteredEventDetails",
         {"name": state.name, "input": raw})
     attempts = None
-    caught = False
+    tries = None  # the attempts that failed and were retried: (error, cause, backoff, started, ended)
+    attempt_started = entered
+    caught = None
     while True:
         try:
             output, next_name, assigned = action(frame, state, raw)
@@ -299,7 +407,7 @@ def run_state(frame: Frame, state, raw, action):
             if not state.retriers and not state.catchers:
                 if failed_event is not None:
                     frame.event(failed_event)
-                _visited(frame, state, "FAILED")
+                _failed(frame, state, raw, order, entered, tries, attempt_started, err)
                 raise
             retrier_index = find_retrier(state.retriers, err.error)
             if retrier_index is not None:
@@ -307,8 +415,16 @@ def run_state(frame: Frame, state, raw, action):
                     attempts = [0] * len(state.retriers)
                 retrier = state.retriers[retrier_index]
                 if attempts[retrier_index] < retrier.max_attempts:
-                    frame.sleep(retry_delay(retrier, attempts[retrier_index]))
+                    delay = retry_delay(retrier, attempts[retrier_index])
                     attempts[retrier_index] += 1
+                    if tries is None:
+                        tries = []
+                    tries.append((err.error, err.cause, delay, attempt_started, frame.clock.now))
+                    frame.note("RetryScheduled", {"name": state.name, "error": err.error, "cause": err.cause,
+                                                  "retrier_index": retrier_index, "attempt": len(tries),
+                                                  "backoff_seconds": delay})
+                    frame.sleep(delay)
+                    attempt_started = frame.clock.now
                     frame.retry_count += 1
                     frame._context = None
                     continue
@@ -316,11 +432,16 @@ def run_state(frame: Frame, state, raw, action):
                 frame.event(failed_event)
             catcher = find_catcher(state.catchers, err.error)
             if catcher is None:
-                _visited(frame, state, "FAILED")
+                _failed(frame, state, raw, order, entered, tries, attempt_started, err)
                 raise
             output, next_name, assigned = catch(frame, state, raw, err, catcher)
-            caught = True
+            caught = (err.error, err.cause, state.catchers.index(catcher))
+            frame.note("CatchTaken", {"name": state.name, "error": err.error, "cause": err.cause,
+                                      "catcher_index": caught[2], "next": next_name})
             break
+        except ExecutionAborted:
+            _aborted(frame, state, raw, order, entered, tries, attempt_started)
+            raise
     if output is not raw:
         check_payload_size(state, output)
     clock = frame.clock
@@ -329,20 +450,25 @@ def run_state(frame: Frame, state, raw, action):
         checkpoint(frame)
     if assigned:
         frame.variables.update(assigned)
-    if caught:
+    if caught is not None:
         pass  # the Catcher's Next wins, even on a state that would otherwise End
     elif state.end:
         next_name = None
     elif next_name is None:
         next_name = state.next
+    rule = frame.choice_rule
+    if rule is not None and frame.history.observed:
+        frame.history.note("ChoiceRuleMatched", {"name": state.name, "rule_index": None if rule < 0 else rule,
+                                                 "next": next_name})
     details = {"name": state.name, "output": output}
     if assigned:
         details["assignedVariables"] = assigned
     now = clock.now
     frame.last_event = frame.history.add(state.exited_event_type, frame.last_event, now,
                                          "stateExitedEventDetails", details)
-    frame.execution.states_visited.append(
-        (state.name, state.type, frame.entered_time, now, "CAUGHT" if caught else "SUCCEEDED"))
+    execution.visits.append((order, state, frame.scope, raw, output, "SUCCEEDED" if caught is None else "CAUGHT",
+                             entered, now, tries, attempt_started, caught, rule, next_name,
+                             caught and caught[:2]))
     return output, next_name
 
 
@@ -370,9 +496,22 @@ def _duration(seconds: int) -> str:
     return "1 year" if seconds >= 365 * 24 * 3600 else f"{seconds // 60} minutes"
 
 
-def _visited(frame, state, outcome: str) -> None:
-    """One row of the people-facing table of states visited."""
-    frame.execution.states_visited.append((state.name, state.type, frame.entered_time, frame.clock.now, outcome))
+def _failed(frame, state, raw, order, entered, tries, attempt_started, err) -> None:
+    """The visit of a state whose error leaves it (no Retrier or Catcher took it)."""
+    frame.note("StateFailed", {"name": state.name, "error": err.error, "cause": err.cause})
+    frame.execution.visits.append((order, state, frame.scope, raw, None, "FAILED", entered, frame.clock.now,
+                                   tries, attempt_started, None, frame.choice_rule, None, (err.error, err.cause)))
+
+
+def _aborted(frame, state, raw, order, entered, tries, attempt_started) -> None:
+    """A state in flight when the execution stopped: AWS's ...StateAborted event, and its visit."""
+    event = _ABORTED_EVENT.get(state.type)
+    if event is not None:
+        if state.type in ("Map", "Parallel"):
+            frame.last_event = len(frame.history)
+        frame.event(event)
+    frame.execution.visits.append((order, state, frame.scope, raw, None, "ABORTED", entered, frame.clock.now,
+                                   tries, attempt_started, None, None, None, None))
 
 
 def catch(frame: Frame, state, raw, err: ASLError, catcher):

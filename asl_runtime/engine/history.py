@@ -1,7 +1,9 @@
 """Execution history, recorded cheaply and rendered in AWS's GetExecutionHistory shape on demand.
 
 Events keep references to payloads (which the engine never mutates); JSON text is produced only
-when someone asks for the history.
+when someone asks for the history.  `History.add` is the one place events are recorded; when the
+execution has observers, each frame records through a `Recorder`, which also publishes the event
+with the frame's scope (see events.py).  An unobserved frame records on the History directly.
 """
 
 from __future__ import annotations
@@ -21,18 +23,24 @@ EXPRESS_WINDOW = 500_000
 # Detail fields that AWS returns as JSON text.
 _JSON_FIELDS = ("input", "output", "parameters")
 
+#: The details_key of an event carried over from a checkpoint, already in AWS's shape.
+RENDERED = object()
+
 
 class History:
-    __slots__ = ("events", "limit", "_lock", "add", "dropped", "_cap", "companion")
+    __slots__ = ("events", "limit", "_lock", "add", "dropped", "_cap", "companion", "publisher")
+    observed = False  # frames record here directly; a Recorder (observed) publishes as well
 
-    def __init__(self, limit: int | None = MAX_EVENTS, threads: bool = False):
+    def __init__(self, limit: int | None = MAX_EVENTS, threads: bool = False, publisher=None):
         self.events: list[tuple] = []
         self.limit = limit
         self.dropped = 0  # events let go (Express only); ids keep counting from the first event
         self.companion = None  # a list trimmed along with the events (the states-visited rows)
         self._cap = limit if limit is not None else EXPRESS_WINDOW
-        self._lock = threading.Lock() if threads else None
-        # One execution thread needs no lock; the real clock runs branches on threads.
+        self.publisher = publisher
+        # One execution thread needs no lock; the real clock runs branches on threads.  Observers
+        # see events in history order, so a published event is recorded and delivered under it.
+        self._lock = threading.Lock() if threads or publisher is not None else None
         self.add = self._add_locked if threads else self._add
 
     def _add(self, type_: str, previous: int, timestamp: float, details_key: str | None = None,
@@ -64,6 +72,23 @@ class History:
         with self._lock:
             return self._add(type_, previous, timestamp, details_key, details)
 
+    def add_published(self, scope: tuple, type_: str, previous: int, timestamp: float,
+                      details_key: str | None = None, details: dict | None = None) -> int:
+        with self._lock:
+            id_ = self._add(type_, previous, timestamp, details_key, details)
+            self.publisher.publish(type_, id_, previous, timestamp, details_key, details, scope)
+        return id_
+
+    def note(self, scope: tuple, type_: str, timestamp: float, details: dict) -> None:
+        """An engine-only event (id 0): published, not recorded."""
+        with self._lock:
+            self.publisher.publish(type_, 0, len(self.events) + self.dropped, timestamp, None, details, scope)
+
+    def restore(self, events: list[dict]) -> None:
+        """Start from the AWS-shaped events of a checkpoint (a resumed execution appends to them)."""
+        self.events = [(e["type"], e.get("previousEventId", 0), 0.0, RENDERED, e) for e in events]
+        self.dropped = 0
+
     def __len__(self) -> int:
         return len(self.events) + self.dropped
 
@@ -71,14 +96,42 @@ class History:
         """Events as GetExecutionHistory returns them (JSON-ready)."""
         out = []
         for i, (type_, previous, ts, key, details) in enumerate(self.events, start=self.dropped + 1):
+            if key is RENDERED:
+                out.append(details)
+                continue
             event = {"timestamp": format_epoch(ts), "type": type_, "id": i, "previousEventId": previous}
             if key is not None:
-                event[key] = _render(details or {})
+                event[key] = render_details(details or {})
             out.append(event)
         return out
 
 
-def _render(details: dict) -> dict:
+class Recorder:
+    """An observed frame's way into the history: records the event and publishes it in scope."""
+
+    __slots__ = ("history", "frame")
+    observed = True
+
+    def __init__(self, history: History, frame):
+        self.history = history
+        self.frame = frame
+
+    def add(self, type_: str, previous: int, timestamp: float, details_key: str | None = None,
+            details: dict | None = None) -> int:
+        return self.history.add_published(self.frame.scope, type_, previous, timestamp, details_key, details)
+
+    def note(self, type_: str, details: dict) -> None:
+        self.history.note(self.frame.scope, type_, self.frame.clock.now, details)
+
+    @property
+    def limit(self):
+        return self.history.limit
+
+    def __len__(self) -> int:
+        return len(self.history)
+
+
+def render_details(details: dict) -> dict:
     out = {}
     for k, v in details.items():
         if k == "assignedVariables":

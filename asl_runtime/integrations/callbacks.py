@@ -16,7 +16,7 @@ import threading
 import time
 from typing import Any
 
-from ..engine.clock import ExecutionTimedOut, current_clock
+from ..engine.clock import ExecutionAborted, ExecutionTimedOut, current_clock
 from ..errors import HEARTBEAT_TIMEOUT, TIMEOUT, ASLError
 
 #: A Task without TimeoutSeconds may run this long (AWS's documented default).
@@ -48,9 +48,9 @@ class PendingTask:
     """One Task waiting on its token."""
 
     __slots__ = ("token", "clock", "started", "timeout", "heartbeat", "beats", "outcome", "answered_at",
-                 "closed", "activity_arn", "input", "worker")
+                 "closed", "activity_arn", "input", "worker", "stop")
 
-    def __init__(self, token, clock, timeout, heartbeat, activity_arn=None, input=None):
+    def __init__(self, token, clock, timeout, heartbeat, activity_arn=None, input=None, stop=None):
         self.token = token
         self.clock = clock
         self.started = clock.now
@@ -63,6 +63,7 @@ class PendingTask:
         self.activity_arn = activity_arn
         self.input = input
         self.worker = None  # name of the activity worker that took it
+        self.stop = stop  # the execution's stop signal (threading.Event): a stopped execution stops waiting
 
 
 _cond = threading.Condition()
@@ -78,14 +79,25 @@ def new_token() -> str:
     return "AQB" + secrets.token_urlsafe(96)
 
 
-def open_task(token: str, clock, timeout=None, heartbeat=None, activity_arn=None, input=None) -> PendingTask:
-    task = PendingTask(token, clock, timeout, heartbeat, activity_arn, input)
+def open_task(token: str, clock, timeout=None, heartbeat=None, activity_arn=None, input=None,
+              stop=None) -> PendingTask:
+    task = PendingTask(token, clock, timeout, heartbeat, activity_arn, input, stop)
     with _cond:
         _tasks[token] = task
         if activity_arn is not None:
             _activity_queues.setdefault(activity_arn, []).append(task)
             _cond.notify_all()
     return task
+
+
+def wake() -> None:
+    """Make every waiting Task look at its execution's stop signal again."""
+    with _cond:
+        _cond.notify_all()
+
+
+def _stopped(task: PendingTask) -> bool:
+    return task.stop is not None and task.stop.is_set()
 
 
 def close(task: PendingTask) -> None:
@@ -209,8 +221,17 @@ def _wait_virtual(task, on_started):
         # A worker thread polling this activity will take it and answer: that is in-process work.
         while task.outcome is None and (task.worker is not None or _pollers.get(task.activity_arn, 0) > 0
                                         and task in _activity_queues.get(task.activity_arn, ())):
+            if _stopped(task):
+                break
             _cond.wait()
         worker = task.worker
+        stopped = task.outcome is None and _stopped(task)
+        if stopped:
+            _close(task)
+    if stopped:
+        if worker is not None and on_started is not None:
+            on_started(worker)  # the worker had taken it: AWS recorded that before the stop
+        raise ExecutionAborted()
     if worker is not None and on_started is not None:
         on_started(worker)
     fail_at, error = _first_deadline(task, task.answered_at if task.outcome is not None else math.inf)
@@ -251,6 +272,9 @@ def _wait_real(task, on_started):
     announced = False
     with _cond:
         while task.outcome is None:
+            if _stopped(task):
+                _close(task)
+                raise ExecutionAborted()
             if task.worker is not None and not announced and on_started is not None:
                 announced = True
                 worker = task.worker

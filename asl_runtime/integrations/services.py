@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from typing import Callable
 
-from ..engine.clock import ExecutionTimedOut, current_clock
+from ..engine.clock import ExecutionAborted, ExecutionTimedOut, current_clock
 from ..errors import DATA_LIMIT_EXCEEDED, HEARTBEAT_TIMEOUT, RUNTIME, TIMEOUT, ASLError
 from ..query.io_jsonpath import to_json
 from . import callbacks, local_lambda
@@ -64,6 +65,10 @@ class Services:
             for key, value in state_machines.items():
                 copy.state_machines.add(key, value)
         return copy
+
+    def wake(self) -> None:
+        """An execution was stopped: Tasks waiting on tokens look at their stop signal again."""
+        callbacks.wake()
 
     # ------------------------------------------------------------------ dispatch
     def task_token(self, state) -> str | None:
@@ -137,14 +142,15 @@ class Services:
             if mocked is not None:
                 result = mocked.deliver()
             elif res.pattern == WAIT_FOR_TASK_TOKEN:
-                task = callbacks.open_task(frame.task_token, frame.clock, timeout, heartbeat)
+                task = callbacks.open_task(frame.task_token, frame.clock, timeout, heartbeat,
+                                           stop=frame.execution.stop_event)
                 try:
                     submitted = action(frame, res, payload, timeout)
                 except BaseException:
                     callbacks.close(task)
                     raise
                 frame.event("TaskSubmitted", "taskSubmittedEventDetails", {**labels, "output": submitted})
-                result = callbacks.wait(task)
+                result = _waiting(frame, task)
             else:
                 result = action(frame, res, payload, timeout)
             check_result_size(result, res.resource_type)
@@ -197,7 +203,8 @@ class Services:
         token = callbacks.new_token()
         worker = self.handlers.get(res.name) or self.handlers.get(res.arn)
         task = callbacks.open_task(token, frame.clock, timeout, heartbeat,
-                                   activity_arn=None if worker else res.arn, input=payload)
+                                   activity_arn=None if worker else res.arn, input=payload,
+                                   stop=frame.execution.stop_event)
 
         def started(worker_name):
             frame.event("ActivityStarted", "activityStartedEventDetails", {"workerName": worker_name})
@@ -205,8 +212,8 @@ class Services:
         if worker is not None:
             started(res.name)
             self._run_activity_worker(frame, worker, task, res, payload)
-            return callbacks.wait(task)
-        return callbacks.wait(task, on_started=started)
+            return _waiting(frame, task)
+        return _waiting(frame, task, on_started=started)
 
     @staticmethod
     def _run_activity_worker(frame, worker, task, res, payload):
@@ -287,10 +294,10 @@ class Services:
 
         worker = threading.Thread(target=target, daemon=True)
         worker.start()
-        # Wait for the Task's timeout or the machine's deadline, whichever comes first.
+        # Wait for the Task's timeout or the machine's deadline, whichever comes first, or a stop.
         machine_left = None if clock.deadline is None else max(0.0, clock.deadline - clock.now)
         waits = [w for w in (timeout, machine_left) if w is not None]
-        worker.join(min(waits) if waits else None)
+        _join(worker, min(waits) if waits else None, frame.execution.stop_event)
         if worker.is_alive():
             if machine_left is not None and (timeout is None or machine_left < timeout):
                 raise ExecutionTimedOut()
@@ -349,6 +356,30 @@ class Services:
         if function_error:
             raise _function_error(body)
         return invoke_response(body, request_id, log_tail=payload.get("LogType") == "Tail")
+
+
+def _join(worker: threading.Thread, limit: float | None, stop: threading.Event) -> None:
+    """Wait for a handler thread up to `limit` seconds; a stopped execution stops waiting."""
+    end = None if limit is None else time.monotonic() + limit
+    while worker.is_alive():
+        if stop.is_set():
+            raise ExecutionAborted()
+        left = None if end is None else end - time.monotonic()
+        if left is not None and left <= 0:
+            return
+        worker.join(0.05 if left is None else min(0.05, left))
+
+
+def _waiting(frame, task, on_started=None):
+    """Wait on a token with the execution's store told the token is out, then answered."""
+    store = frame.execution.persistence
+    if store is None:
+        return callbacks.wait(task, on_started)
+    store.token_issued(task.token, frame)
+    try:
+        return callbacks.wait(task, on_started)
+    finally:
+        store.token_closed(task.token)
 
 
 class ActivityContext:

@@ -114,11 +114,11 @@ def start_execution(services, frame, res, params, timeout):
         services.executions[execution.arn] = None  # running
 
     def run():
+        frame.note("ChildExecutionStarted", {"name": frame.state.name, "execution_arn": execution.arn})
         outcome = execution.run()
-        services.executions[execution.arn] = ExecutionResult(
-            status=outcome.status, output=outcome.output, error=outcome.error, cause=outcome.cause,
-            execution_arn=execution.arn, duration=execution.end - execution.start,
-            _history=execution.history, states=execution.states_visited)
+        services.executions[execution.arn] = ExecutionResult.from_execution(execution, outcome)
+        frame.note("ChildExecutionEnded", {"name": frame.state.name, "execution_arn": execution.arn,
+                                           "status": outcome.status})
         return outcome
 
     started = aws.with_http_metadata("states", {"ExecutionArn": execution.arn,

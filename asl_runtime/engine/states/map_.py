@@ -13,6 +13,7 @@ import uuid
 
 from ...errors import EXCEED_TOLERATED_FAILURE_THRESHOLD, RUNTIME, ASLError, StateRuntimeError
 from ...query.io_jsonpath import select_path, to_json
+from ..clock import ExecutionAborted
 from ..execution import run_scope
 from ...query.timestamps import format_epoch
 from ..history import History
@@ -62,6 +63,11 @@ def run_map(frame, state, raw):
             frame.event("MapRunFailed")
         frame.failed_event = "MapStateFailed"  # recorded by run_state unless a Retrier takes the error
         raise
+    except ExecutionAborted:
+        if state.distributed:
+            frame.last_event = len(frame.history)
+            frame.event("MapRunAborted")
+        raise
     frame.last_event = len(frame.history)
     if state.distributed:
         frame.event("MapRunSucceeded")
@@ -93,9 +99,10 @@ def _iterate(frame, state, effective, items, max_concurrency, tolerated_count, t
     # One child frame serves every iteration in turn (iterations are sequential in virtual time);
     # each starts from the Map's start time, or when a MaxConcurrency slot frees.
     child = frame.child()
+    scope = frame.scope
     outer_variables = frame.variables
     fresh_variables = processor.uses_variables
-    add = frame.history.add
+    add = child.history.add  # in the iteration's scope (child.scope is set per item)
     slots = [] if max_concurrency else None  # end times of busy slots
     for index, item in enumerate(items):
         if selector is not None:
@@ -104,6 +111,7 @@ def _iterate(frame, state, effective, items, max_concurrency, tolerated_count, t
         else:
             value = item
         child.clock.now = heapq.heappop(slots) if slots is not None and len(slots) >= max_concurrency else start
+        child.scope = scope + (("Map", name, index),)
         if distributed:
             child.variables = {}  # a child workflow of its own: outer variables are out of reach
             child.history = History(25_000 if frame.execution.config.state_machine_type == "STANDARD" else None)
@@ -132,6 +140,12 @@ def _iterate(frame, state, effective, items, max_concurrency, tolerated_count, t
             _check_tolerance(frame, latest, err, failures, total, tolerated_count, tolerated_pct)
             results.append(err.output())
             continue
+        except ExecutionAborted:
+            if not distributed:
+                child.last_event = len(frame.history)
+                child.event("MapIterationAborted", "mapIterationAbortedEventDetails", {"index": index, "name": name})
+            frame.clock.now = max(latest, child.clock.now)
+            raise
         end = child.clock.now
         if runs is not None:
             runs.append(_child_run(index, value, True, results[-1], begin, end))
@@ -209,7 +223,9 @@ def _iterate_on_threads(frame, state, effective, items, max_concurrency, tolerat
     frame.set_map_item(None, None)
 
     def one(index):
-        child = frame.child()
+        if frame.execution.stopping:
+            raise ExecutionAborted()  # queued behind MaxConcurrency when the stop came: never started
+        child = frame.child(("Map", name, index))
         if distributed:
             child.variables = {}
             child.history = History(None)
@@ -227,6 +243,10 @@ def _iterate_on_threads(frame, state, effective, items, max_concurrency, tolerat
             if runs is not None:
                 timings[index] = (begin, child.clock.now)
             return False, err
+        except ExecutionAborted:
+            if not distributed:
+                child.event("MapIterationAborted", "mapIterationAbortedEventDetails", {"index": index, "name": name})
+            raise
         if not distributed:
             child.event("MapIterationSucceeded", "mapIterationSucceededEventDetails", {"index": index, "name": name})
         if runs is not None:

@@ -1,6 +1,7 @@
 """Parallel: every branch gets the effective input; the result is their outputs in order."""
 
 from ...errors import ASLError
+from ..clock import ExecutionAborted
 from ..concurrency import run_all
 from ..execution import run_scope
 
@@ -8,9 +9,12 @@ from ..execution import run_scope
 def run_parallel(frame, state, raw):
     payload = state.prepare(frame, raw)
     frame.event("ParallelStateStarted")
-    jobs = [(lambda child, b=branch: run_scope(child, b, payload)) for branch in state.branches]
+    name = state.name
+    jobs = [(lambda child, b=branch, i=index: _branch(child, name, i, b, payload))
+            for index, branch in enumerate(state.branches)]
+    steps = [("Parallel", name, index) for index in range(len(jobs))]
     try:
-        results, children = run_all(frame, jobs)
+        results, children = run_all(frame, jobs, steps=steps)
     except ASLError:
         frame.last_event = len(frame.history)
         frame.failed_event = "ParallelStateFailed"  # recorded by run_state unless a Retrier takes the error
@@ -22,3 +26,15 @@ def run_parallel(frame, state, raw):
     output = state.finish(frame, raw, results)
     assigned = state.assign(frame, raw, results) if state.assign is not None else None
     return output, None, assigned
+
+
+def _branch(child, name, index, branch, payload):
+    """One branch, told to observers as started and succeeded or failed (engine events)."""
+    child.note("ParallelBranchStarted", {"name": name, "index": index})
+    try:
+        out = run_scope(child, branch, payload)
+    except (ASLError, ExecutionAborted):
+        child.note("ParallelBranchFailed", {"name": name, "index": index})
+        raise
+    child.note("ParallelBranchSucceeded", {"name": name, "index": index})
+    return out
