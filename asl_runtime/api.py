@@ -245,10 +245,11 @@ class StateMachine:
         return MockedTestCase(config, test_case), machine_name
 
 
-def validate(definition: dict | str) -> list:
+def validate(definition: dict | str, state_machine_type: str | None = None) -> list:
     """Every problem AWS's CreateStateMachine would report (definition.problems.Problem: .path, .message).
 
     `definition` is a dict or JSON text; malformed text is reported as a problem, not raised.
+    `state_machine_type` "EXPRESS" adds what CreateStateMachine refuses in Express machines.
     """
     from .definition.validator import validate as check
 
@@ -260,7 +261,7 @@ def validate(definition: dict | str) -> list:
         except UnicodeDecodeError as exc:
             from .definition.problems import Problem
             return [Problem("", f"not valid JSON: not UTF-8 text ({exc.reason} at byte {exc.start})")]
-    return check(definition)
+    return check(definition, state_machine_type=state_machine_type)
 
 
 def _checkpoint(value):
