@@ -118,31 +118,31 @@ def _edges(name: str, state: dict):
 
 
 _OPERATORS = {"Equals": "==", "LessThan": "<", "GreaterThan": ">", "LessThanEquals": "<=",
-              "GreaterThanEquals": ">="}
-_TESTS = ("IsNull", "IsPresent", "IsNumeric", "IsString", "IsBoolean", "IsTimestamp")
+              "GreaterThanEquals": ">=", "Matches": "matches"}
+_KINDS = ("String", "Numeric", "Boolean", "Timestamp")
 
 
 def rule_text(rule: dict) -> str:
-    """A Choice rule as a person reads it: "$.amount > 100", JSONata's Condition as written."""
+    """A Choice rule as people write it: `$.amount > 100`, `($.a == 1 and not $.b present)`;
+    a JSONata Condition as written, without its {% %} delimiters."""
     if "Condition" in rule:
-        condition = rule["Condition"]
-        return condition if isinstance(condition, str) else json.dumps(condition, default=str)
-    if isinstance(rule.get("And"), list):
-        return " and ".join(f"({rule_text(r)})" if isinstance(r, dict) else "?" for r in rule["And"])
-    if isinstance(rule.get("Or"), list):
-        return " or ".join(f"({rule_text(r)})" if isinstance(r, dict) else "?" for r in rule["Or"])
+        text = rule["Condition"] if isinstance(rule["Condition"], str) else json.dumps(rule["Condition"])
+        return text[2:-2].strip() if text.startswith("{%") and text.endswith("%}") else text
+    for op, joiner in (("And", " and "), ("Or", " or ")):
+        if isinstance(rule.get(op), list):
+            return "(" + joiner.join(rule_text(r) for r in rule[op] if isinstance(r, dict)) + ")"
     if isinstance(rule.get("Not"), dict):
-        return f"not ({rule_text(rule['Not'])})"
+        return "not " + rule_text(rule["Not"])
     variable = rule.get("Variable", "?")
     for key, value in rule.items():
-        if key in _TESTS:
-            return f"{variable} is {'' if value is True else 'not '}{key[2:].lower()}"
-        if key.endswith("Matches"):
-            return f"{variable} matches {json.dumps(value, default=str)}"
-        for suffix, operator in _OPERATORS.items():
-            for prefix in ("String", "Numeric", "Boolean", "Timestamp"):
-                if key == prefix + suffix:
-                    return f"{variable} {operator} {json.dumps(value, default=str)}"
-                if key == prefix + suffix + "Path":
-                    return f"{variable} {operator} {value}"
-    return json.dumps({k: v for k, v in rule.items() if k != "Next"}, sort_keys=True, default=str)
+        if key in ("Variable", "Next", "Comment", "Assign", "Output"):
+            continue
+        if key.startswith("Is"):
+            return f"{variable} {key[2:].lower()}" if value is True else f"{variable} not {key[2:].lower()}"
+        path = key.endswith("Path")
+        base = key[:-4] if path else key
+        for kind in _KINDS:
+            if base.startswith(kind) and base[len(kind):] in _OPERATORS:
+                shown = value if path else json.dumps(value, ensure_ascii=False, default=str)
+                return f"{variable} {_OPERATORS[base[len(kind):]]} {shown}"
+    return variable
