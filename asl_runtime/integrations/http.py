@@ -66,7 +66,7 @@ class Deadline(Exception):
 def invoke(services, frame, params, timeout):
     """Run one HTTP Task attempt; returns AWS's result shape or raises the error AWS names."""
     state = frame.state
-    spec = _read_parameters(state.name, params)
+    spec = _read_parameters(params)
     connection = services.connections.get(spec["connection"]) if services.connections else None
     if connection is None:
         raise not_found(spec["connection"], state.name)
@@ -77,7 +77,7 @@ def invoke(services, frame, params, timeout):
     deadline = _Budget(wait)
     try:
         headers = connection.authorization_headers(lambda c: fetch_token(c, deadline))
-        request = build_request(state.name, spec, connection, frame.execution.config.region, headers)
+        request = build_request(spec, connection, frame.execution.config.region, headers)
         response = send(request, deadline.left())
     except Deadline:
         if clock.virtual:
@@ -109,42 +109,43 @@ class _Budget:
         return left
 
 
-def _runtime(state_name: str, message: str) -> StateRuntimeError:
+def _runtime(message: str) -> StateRuntimeError:
+    """A States.Runtime failure; the engine prefixes the state's name and entered event id."""
     return StateRuntimeError(RUNTIME, message)
 
 
-def _read_parameters(state_name: str, params) -> dict:
+def _read_parameters(params) -> dict:
     """The evaluated Parameters/Arguments, checked as the HTTP Task reads them at run time."""
     if not isinstance(params, dict):
-        raise _runtime(state_name, "The Parameters of an HTTP Task must be a JSON object with ApiEndpoint, "
+        raise _runtime("The Parameters of an HTTP Task must be a JSON object with ApiEndpoint, "
                                    "Method and Authentication.ConnectionArn.")
     unknown = [k for k in params if k not in PARAMETER_FIELDS]
     if unknown:
-        raise _runtime(state_name, f"The field '{unknown[0]}' is not supported by the HTTP Task "
+        raise _runtime(f"The field '{unknown[0]}' is not supported by the HTTP Task "
                                    f"(fields: {', '.join(PARAMETER_FIELDS)}).")
     endpoint = params.get("ApiEndpoint")
     if not isinstance(endpoint, str) or not _absolute_url(endpoint):
-        raise _runtime(state_name, f"The ApiEndpoint {json.dumps(endpoint)} is not an absolute https:// "
+        raise _runtime(f"The ApiEndpoint {json.dumps(endpoint)} is not an absolute https:// "
                                    f"(or http://) URL with a host.")
     method = params.get("Method")
     if method not in METHODS:
-        raise _runtime(state_name, f"The Method {json.dumps(method)} is not one of {', '.join(METHODS)}.")
+        raise _runtime(f"The Method {json.dumps(method)} is not one of {', '.join(METHODS)}.")
     connection = _connection_arn(params)
     if connection is None:
-        raise _runtime(state_name, "An HTTP Task needs the EventBridge connection ARN in "
+        raise _runtime("An HTTP Task needs the EventBridge connection ARN in "
                                    "Authentication.ConnectionArn (or InvocationConfig.ConnectionArn).")
     headers = params.get("Headers") or {}
     if not isinstance(headers, dict):
-        raise _runtime(state_name, "The Headers of an HTTP Task must be a JSON object of header names "
+        raise _runtime("The Headers of an HTTP Task must be a JSON object of header names "
                                    "and values.")
     refused = sorted(name.lower() for name in headers if forbidden_header(name))
     if refused:
-        raise _runtime(state_name, f"The 'Headers' field contains unsupported values: [{', '.join(refused)}]")
+        raise _runtime(f"The 'Headers' field contains unsupported values: [{', '.join(refused)}]")
     query = params.get("QueryParameters")
     if query is not None and not isinstance(query, (dict, str)):
-        raise _runtime(state_name, "The QueryParameters of an HTTP Task must be a JSON object (or a query "
+        raise _runtime("The QueryParameters of an HTTP Task must be a JSON object (or a query "
                                    "string).")
-    encoding, array_format = _transform(state_name, params.get("Transform"))
+    encoding, array_format = _transform(params.get("Transform"))
     return {"endpoint": endpoint, "method": method, "connection": connection, "headers": headers,
             "query": query, "body": params.get("RequestBody"), "encoding": encoding,
             "array_format": array_format, "has_body": "RequestBody" in params}
@@ -158,20 +159,20 @@ def _connection_arn(params: dict):
     return None
 
 
-def _transform(state_name: str, transform) -> tuple[str, str]:
+def _transform(transform) -> tuple[str, str]:
     if transform is None:
         return "NONE", DEFAULT_ARRAY_FORMAT
     if not isinstance(transform, dict):
-        raise _runtime(state_name, "Transform must be a JSON object with RequestBodyEncoding and "
+        raise _runtime("Transform must be a JSON object with RequestBodyEncoding and "
                                    "RequestEncodingOptions.")
     encoding = transform.get("RequestBodyEncoding", "NONE")
     if encoding not in BODY_ENCODINGS:
-        raise _runtime(state_name, f"Transform.RequestBodyEncoding must be NONE or URL_ENCODED, not "
+        raise _runtime(f"Transform.RequestBodyEncoding must be NONE or URL_ENCODED, not "
                                    f"{json.dumps(encoding)}.")
     options = transform.get("RequestEncodingOptions") or {}
     array_format = options.get("ArrayFormat", DEFAULT_ARRAY_FORMAT) if isinstance(options, dict) else None
     if array_format not in ARRAY_FORMATS:
-        raise _runtime(state_name, f"Transform.RequestEncodingOptions.ArrayFormat must be one of "
+        raise _runtime(f"Transform.RequestEncodingOptions.ArrayFormat must be one of "
                                    f"{', '.join(ARRAY_FORMATS)}, not {json.dumps(array_format)}.")
     return encoding, array_format
 
@@ -191,7 +192,7 @@ def _where(url: str) -> str:
 
 
 # --------------------------------------------------------------------------- building the request
-def build_request(state_name: str, spec: dict, connection, region: str, auth_headers: dict) -> Request:
+def build_request(spec: dict, connection, region: str, auth_headers: dict) -> Request:
     """The request Step Functions sends: the task's data merged under the connection's."""
     headers = {}
     for name, value in spec["headers"].items():
@@ -214,10 +215,10 @@ def build_request(state_name: str, spec: dict, connection, region: str, auth_hea
     elif isinstance(spec["query"], str) and spec["query"]:
         url = f"{url}{'&' if urlsplit(url).query else '?'}{spec['query'].lstrip('?')}"
 
-    body = _merged_body(state_name, spec, connection)
+    body = _merged_body(spec, connection)
     data = None
     if body is not None:
-        data = _serialize(state_name, body, spec["encoding"], spec["array_format"])
+        data = _serialize(body, spec["encoding"], spec["array_format"])
         if not any(name.lower() == "content-type" for name in headers):
             headers["Content-Type"] = JSON_CONTENT_TYPE
     return Request(spec["method"], url, headers, data)
@@ -250,13 +251,13 @@ def _query_pairs(query, array_format: str) -> list[tuple[str, str]]:
     return []
 
 
-def _merged_body(state_name: str, spec: dict, connection):
+def _merged_body(spec: dict, connection):
     """RequestBody with the connection's body parameters laid over it (AWS guide, data merging)."""
     body = spec["body"] if spec["has_body"] else None
     if not connection.body:
         return body
     if body is not None and not isinstance(body, dict):
-        raise _runtime(state_name, "The RequestBody is not a JSON object, so it cannot be merged with the "
+        raise _runtime("The RequestBody is not a JSON object, so it cannot be merged with the "
                                    "body parameters of the EventBridge connection.")
     merged = dict(body or {})
     for key, value in connection.body:
@@ -264,12 +265,12 @@ def _merged_body(state_name: str, spec: dict, connection):
     return merged
 
 
-def _serialize(state_name: str, body, encoding: str, array_format: str) -> bytes:
+def _serialize(body, encoding: str, array_format: str) -> bytes:
     if isinstance(body, str):
         return body.encode("utf-8")
     if encoding == "URL_ENCODED":
         if not isinstance(body, dict):
-            raise _runtime(state_name, "A URL_ENCODED RequestBody must be a JSON object (or a string "
+            raise _runtime("A URL_ENCODED RequestBody must be a JSON object (or a string "
                                        "already encoded).")
         return form_encode(body, array_format).encode("ascii")
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -391,15 +392,15 @@ def result_of(state_name: str, response: Response) -> dict:
         headers.setdefault(name.lower(), []).append(value)
     content_type = ", ".join(headers.get("content-type", ()))
     if _BINARY_TYPES.match(content_type):
-        raise _runtime(state_name, f"The HTTP response has the content type {content_type!r}, which an HTTP "
+        raise _runtime(f"The HTTP response has the content type {content_type!r}, which an HTTP "
                                    f"Task cannot return (binary, image, video or audio data).")
     charset = re.search(r"charset=\"?([\w.:-]+)", content_type, re.IGNORECASE)
     try:
         text = response.data.decode(charset.group(1) if charset else "utf-8")
     except (UnicodeDecodeError, LookupError):
-        raise _runtime(state_name, "The HTTP response body cannot be read as text.") from None
+        raise _runtime("The HTTP response body cannot be read as text.") from None
     if "\x00" in text:
-        raise _runtime(state_name, "The HTTP response body cannot be read as text (it holds binary data).")
+        raise _runtime("The HTTP response body cannot be read as text (it holds binary data).")
     result = {"Headers": headers, "ResponseBody": _body_value(text), "StatusCode": response.status,
               "StatusText": response.reason}
     if not 200 <= response.status < 300:
