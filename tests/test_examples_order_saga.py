@@ -130,3 +130,59 @@ def test_missing_logistics_queue_is_compensated(saga, shop, aws):
     assert [p["status"] for p in store["PAYMENTS"].values()] == ["REFUNDED"] and store["STOCK"]["book"] == 10
     # The customer heard "accepted" before logistics failed, then "failed".
     assert sorted(m["status"] for m in messages(sqs, inbox)) == ["ACCEPTED", "FAILED"]
+
+
+# --------------------------------------------------------------------------- failure injection
+PUBLISHED = {"Return": {"MessageId": "mock-message"}}
+QUEUED = {"Return": {"MessageId": "mock-shipment"}}
+QUEUE_GONE = {"Throw": {"Error": "SQS.QueueDoesNotExistException", "Cause": "gone"}}
+UNDO_ALL = ["RefundPayment", "ReleaseInventory", "NotifyFailure", "OrderFailed"]
+#: What must run after each step's failure is caught: the saga's compensation for that step.
+COMPENSATION = {
+    "ReserveInventory": ["NotifyFailure", "OrderFailed"],
+    "ChargePayment": ["ReleaseInventory", "NotifyFailure", "OrderFailed"],
+    "FraudCheck": UNDO_ALL,
+    "NotifyCustomer": ["HandToLogistics", "OrderConfirmed"],  # a lost e-mail does not cancel the order
+    "HandToLogistics": UNDO_ALL,
+    "NotifyFailure": ["OrderFailed"],
+}
+
+
+def after(path, state):
+    return path[path.index(state) + 1:]
+
+
+def test_every_injected_failure_on_the_way_runs_its_compensation(asl):
+    saga = asl.machine(HERE / "definition.asl.json", handlers=str(HERE / "handlers.py"), name="OrderSaga")
+    injections = saga.inject(order(), mocks={"NotifyCustomer": [PUBLISHED], "HandToLogistics": [QUEUED],
+                                             "NotifyFailure": [PUBLISHED]})
+    assert {i.state for i in injections} == {"ReserveInventory", "ChargePayment", "FraudCheck", "NotifyCustomer",
+                                             "HandToLogistics"}
+    for injection in injections:
+        if injection.outcome == "recovered":
+            # Only retried errors recover: ReserveInventory's Lambda errors, HandToLogistics' SQS error.
+            assert injection.state in ("ReserveInventory", "HandToLogistics"), injection.describe()
+            assert injection.status == "SUCCEEDED" and injection.path[-1] == "OrderConfirmed"
+            continue
+        assert injection.outcome == "caught", injection.describe()
+        assert after(injection.path, injection.state) == COMPENSATION[injection.state], injection.describe()
+    exhausted = [i for i in injections if i.state == "ReserveInventory" and i.error == "Lambda.ServiceException"]
+    assert [(i.attempt, i.outcome) for i in exhausted] == [(1, "recovered"), (2, "recovered"), (3, "recovered"),
+                                                           (4, "caught")]
+
+
+def test_a_compensation_that_keeps_failing_is_reported_unhandled(asl):
+    saga = asl.machine(HERE / "definition.asl.json", handlers=str(HERE / "handlers.py"), name="OrderSaga")
+    injections = saga.inject(order(), mocks={"NotifyCustomer": [PUBLISHED], "HandToLogistics": [QUEUE_GONE],
+                                             "NotifyFailure": [PUBLISHED]})
+    refunds = [i for i in injections if i.state == "RefundPayment"]
+    assert {i.error for i in refunds} == {"States.TaskFailed", "States.Timeout", "Lambda.ServiceException"}
+    for injection in refunds:
+        if injection.attempt <= 5:  # Retry on States.ALL, MaxAttempts 5: the refund goes through
+            assert injection.outcome == "recovered" and after(injection.path, "RefundPayment")[:1] == ["ReleaseInventory"]
+        else:
+            assert injection.outcome == "unhandled" and injection.path[-1] == "RefundPayment"
+    unhandled = {(i.state, i.attempt) for i in injections if i.outcome == "unhandled"}
+    assert unhandled == {("RefundPayment", 6), ("ReleaseInventory", 6)}
+    notify = [i for i in injections if i.state == "NotifyFailure"]
+    assert notify and all(i.outcome == "caught" and i.catch_target == "OrderFailed" for i in notify)
