@@ -130,7 +130,8 @@ def _render(results, costs, injections, coverage):
         for case in cases:
             if case.passed:
                 passed += 1
-                click.echo(f"  PASS {case.name}  ({' → '.join(case.path)})")
+                click.echo(f"  PASS {case.name}  ({' → '.join(case.path)}; {case.result.transitions} transitions, "
+                           f"{case.result.duration:,.1f} s simulated)")
                 continue
             failed += 1
             click.echo(f"  FAIL {case.name}")
