@@ -79,16 +79,18 @@ def test(suites, junit_xml, show_coverage, coverage_json, coverage_xml, inject, 
 
 
 def _inject(suite, cases, record):
-    """Inject from the first case whose run enters each state (its input, its mocks)."""
+    """Inject from a case whose run enters each state (its input, its mocks): the first that
+    succeeded if one did, so the failure meets the path the machine takes when all goes well."""
     from asl_runtime.api import StateMachine
     from asl_runtime.testing.injection import inject_all, points
     from asl_runtime.testing.suite import run_case
 
     found = []
     by_state = {}
+    ranked = sorted((c for c in cases if c.result is not None), key=lambda c: c.result.status != "SUCCEEDED")
     for point in points(suite.machine.definition):
-        for case in cases:
-            if case.result is not None and case.result.visits(point.state):
+        for case in ranked:
+            if case.result.visits(point.state):
                 by_state[point.state] = case
                 break
     plan = {}

@@ -116,7 +116,7 @@ class MachineCoverage:
             elif visit.next is not None:
                 hit("transitions", name, (visit.next, "next", None))
             for attempt in visit.attempts[:-1]:
-                index = _retrier_for(self.retriers.get(name, ()), attempt.error)
+                index = retrier_for(self.retriers.get(name, ()), attempt.error)
                 if index is not None:
                     hit("retriers", name, (index,))
             for step in visit.scope:
@@ -138,7 +138,8 @@ class MachineCoverage:
         return out
 
 
-def _retrier_for(retriers, error) -> int | None:
+def retrier_for(retriers, error) -> int | None:
+    """The index of the retrier (by ErrorEquals) that handles `error`, as Retry matches it."""
     if not error:
         return None
     for wanted in (error, "States.TaskFailed", "States.ALL"):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
-from .coverage import _retrier_for
+from .coverage import retrier_for
 
 LAMBDA_SERVICE_ERROR = "Lambda.ServiceException"
 ALWAYS = ("States.TaskFailed", "States.Timeout")
@@ -86,7 +86,7 @@ def points(definition: dict) -> list[Point]:
         retriers = tuple(tuple(r.get("ErrorEquals") or ()) for r in body.get("Retry") or () if isinstance(r, dict))
         attempts = {}
         for error in errors:
-            index = _retrier_for(retriers, error)
+            index = retrier_for(retriers, error)
             retrier = body["Retry"][index] if index is not None else {}
             most = retrier.get("MaxAttempts", 3) if index is not None else 0
             attempts[error] = 1 + (int(most) if isinstance(most, int) else 0)
@@ -113,11 +113,16 @@ def _is_lambda(body: dict) -> bool:
 
 
 # --------------------------------------------------------------------------- one injection
-def throwing(error: str, failures: int, then=None) -> list:
-    """Mocked responses: `failures` times the error, then `then` (a response list) or the real thing."""
+#: Far more invocations than any test makes: "from here on" in a mocked response's key.
+_EVER = 99_999_999
+
+
+def throwing(error: str, failures: int, then=None) -> dict:
+    """Mocked responses: the first `failures` invocations throw the error, every later one gets
+    `then` (a response; the real thing by default)."""
     from ..integrations.mocks import PASS_THROUGH
     thrown = {"Throw": {"Error": error, "Cause": _CAUSE}}
-    return [thrown] * failures + (list(then) if then else [PASS_THROUGH])
+    return {f"0-{failures - 1}": thrown, f"{failures}-{_EVER}": then or PASS_THROUGH}
 
 
 def rewrite(definition: dict, point: Point) -> tuple[dict, str]:
@@ -198,12 +203,10 @@ def inject_all(definition: dict, run, *, reached=None, case: str | None = None) 
             rewritten, hidden = rewrite(definition, point)
         for error in point.errors:
             for failures in range(1, point.attempts[error] + 1):
-                target = hidden or point.state
-                if hidden:
-                    mocks = {target: {f"0-{failures - 1}": {"Throw": {"Error": error, "Cause": _CAUSE}},
-                                      f"{failures}-99999999": {"Return": {}}}}
+                if hidden:  # the inserted Task passes its input on once it stops failing
+                    mocks = {hidden: throwing(error, failures, then={"Return": {}})}
                 else:
-                    mocks = {target: throwing(error, failures)}
+                    mocks = {point.state: throwing(error, failures)}
                 result = run(rewritten, mocks)
                 found = classify(result, point, error, failures, hidden, case)
                 if found is not None:

@@ -315,6 +315,7 @@ def _run_parameters(cls) -> set[str]:
 
 def run_case(suite: Suite, case: Case, *, mocks: dict | None = None, on_result=None, machine=None) -> CaseResult:
     """Run one case; `mocks` (state -> responses) are laid over the case's own (failure injection)."""
+    from ..errors import DefinitionError
     from ..integrations.local_lambda import HandlersFileError
     from ..integrations.mocks import MockConfigError
     from .cost import estimate
@@ -331,7 +332,7 @@ def run_case(suite: Suite, case: Case, *, mocks: dict | None = None, on_result=N
         result = machine.run(case.input, handlers=handlers, mocks=merged,
                                    mock_config=suite.mock_config if case.test_case else None,
                                    test_case=case.test_case, **options)
-    except (MockConfigError, ValueError) as exc:
+    except (MockConfigError, ValueError, DefinitionError) as exc:  # e.g. input StartExecution refuses
         return CaseResult(suite.name, case.name, False, error=f"{case.name}: {exc}")
     seconds = time.perf_counter() - started
     if on_result is not None:
