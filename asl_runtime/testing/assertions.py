@@ -12,6 +12,7 @@ from .expectations import differences, path_differences, report
 
 
 def _fail(result, problems):
+    __tracebackhide__ = True
     raise AssertionError(report(result, problems))
 
 
