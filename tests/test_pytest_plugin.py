@@ -170,3 +170,19 @@ def test_every_failure(asl):
     outcome.assert_outcomes(failed=1)
     text = outcome.stdout.str()
     assert "injected failure(s) left the execution failed" in text and "RefundPayment ✗ States.TaskFailed" in text
+
+
+def test_every_test_case_of_a_mock_config_from_the_fixture(asl):
+    signup = ROOT / "state_machines" / "user_signup"
+    machine = asl.machine(signup / "definition.asl.json", handlers=str(signup / "handlers.py"),
+                          mock_config=str(signup / "mocks.json"), name="UserSignup")
+    order = json.loads((signup / "input.json").read_text())
+    outcomes = {case: machine.run(order, test_case=case).status for case in machine.test_cases()}
+    assert outcomes == {"ExistingUser": "FAILED", "NewUser": "SUCCEEDED"}
+
+
+def test_the_fixture_compiles_a_definition_once_per_module(asl):
+    first = asl.machine(SAGA / "definition.asl.json", handlers=str(SAGA / "handlers.py"))
+    second = asl.machine(SAGA / "definition.asl.json", handlers=str(SAGA / "handlers.py"))
+    assert first.state_machine is second.state_machine
+    assert first.module is not second.module  # but each gets its own, clean handler state
