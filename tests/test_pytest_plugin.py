@@ -2,7 +2,6 @@
 
 import json
 import xml.etree.ElementTree as ET
-from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
@@ -11,12 +10,21 @@ pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parents[1]
 SAGA = ROOT / "state_machines" / "order_saga"
-_INSTALLED = any(ep.value == "asl_runtime.testing.plugin" for ep in entry_points(group="pytest11"))
-PLUGIN = [] if _INSTALLED else ["-p", "asl_runtime.testing.plugin"]
+# Inner runs load only this plugin (no entry-point autoload): fast, and the same whether or not the
+# installed package already registers it.
+PLUGIN = ["-p", "asl_runtime.testing.plugin"]
+
+
+@pytest.fixture(autouse=True)
+def _only_this_plugin(monkeypatch):
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
 
 
 def test_the_plugin_is_a_pytest11_entry_point_of_the_package():
     import tomllib
+    from importlib.metadata import entry_points
+    installed = [ep for ep in entry_points(group="pytest11") if ep.name == "asl"]
+    assert all(ep.value == "asl_runtime.testing.plugin" for ep in installed)
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert config["project"]["entry-points"]["pytest11"] == {"asl": "asl_runtime.testing.plugin"}
 
@@ -186,3 +194,13 @@ def test_the_fixture_compiles_a_definition_once_per_module(asl):
     second = asl.machine(SAGA / "definition.asl.json", handlers=str(SAGA / "handlers.py"))
     assert first.state_machine is second.state_machine
     assert first.module is not second.module  # but each gets its own, clean handler state
+
+
+def test_the_fixture_estimates_what_a_run_costs(asl):
+    machine = asl.machine(ROOT / "state_machines" / "hello_world" / "definition.asl.json",
+                          handlers=str(ROOT / "state_machines" / "hello_world" / "handlers.py"))
+    result = machine.run({"name": "Ada", "loud": True})
+    standard = asl.estimate(result)
+    assert standard.transitions == result.transitions == 4
+    assert standard.cost == pytest.approx(4 * 0.025 / 1000)
+    assert asl.estimate(result, "EXPRESS").billed_duration == pytest.approx(0.1)

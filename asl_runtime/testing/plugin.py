@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from . import assertions
+from .cost import estimate
 from .coverage import Coverage
 
 _COVERAGE_KEY = pytest.StashKey[Coverage]() if hasattr(pytest, "StashKey") else None
@@ -93,6 +94,7 @@ class Asl:
     assert_retried = staticmethod(assertions.assert_retried)
     assert_caught = staticmethod(assertions.assert_caught)
     assert_no_unhandled = staticmethod(assertions.assert_no_unhandled)
+    estimate = staticmethod(estimate)  # estimate(result, "STANDARD" | "EXPRESS"): transitions, dollars, duration
 
     def __init__(self, base: Path, cache: dict, coverage: Coverage | None):
         self.base = base
