@@ -235,6 +235,8 @@ from .graph_cmd import graph  # noqa: E402
 main.add_command(graph)
 from .show_cmd import show  # noqa: E402
 main.add_command(show)
+from .test_cmd import test  # noqa: E402
+main.add_command(test)
 
 
 def entry():

@@ -156,7 +156,7 @@ def test_fail_on_unhandled_passes_when_every_failure_is_handled(tmp_path):
     (tmp_path / "definition.asl.json").write_text(json.dumps(definition))
     (tmp_path / "suite.json").write_text(json.dumps({
         "StateMachine": "definition.asl.json", "Handlers": str(root / "handlers.py"),
-        "Tests": {"Quiet": {"Input": {"name": "Ada"}, "Expect": {"Status": "SUCCEEDED"}}}}))
+        "Tests": {"Quiet": {"Input": {"name": "Ada", "loud": False}, "Expect": {"Status": "SUCCEEDED"}}}}))
     done = asl("test", str(tmp_path / "suite.json"), "--inject", "--fail-on-unhandled", "--format", "json")
     assert done.returncode == 0, done.stdout
     outcomes = {(i["error"], i["outcome"], i["catch_target"]) for i in json.loads(done.stdout)["injections"]}

@@ -53,9 +53,9 @@ def test_running_out_of_responses_names_the_state_and_the_invocation(charge):
     assert "'ChargeCard'" in result.cause and "invocation 1" in result.cause
 
 
-def test_pass_through_falls_back_to_the_mock_config_test_case(charge):
+def test_pass_through_falls_back_to_the_mock_config_test_case_as_its_first_call(charge):
     config = {"StateMachines": {"Charge": {"TestCases": {"Ok": {"ChargeCard": "Charged"}}}},
-              "MockedResponses": {"Charged": {"0-5": {"Return": {"from": "test case"}}}}}
+              "MockedResponses": {"Charged": {"0": {"Return": {"from": "test case"}}}}}
     result = charge.run({}, state_machine_name="Charge", mock_config=config, test_case="Ok",
                         mocks={"ChargeCard": [BUSY, PASS_THROUGH]})
     assert result.output == {"from": "test case"}

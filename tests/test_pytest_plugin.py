@@ -140,11 +140,13 @@ def test_asl_cov_reports_in_the_terminal_as_json_and_as_cobertura(saga_dir):
     assert "state machine coverage" in text and "definition.asl.json" in text
     assert "not covered:" in text and "FraudCheck → RefundPayment (Catch #0)" in text
     summary = json.loads((saga_dir.path / "cov.json").read_text())
-    states = summary["states"]
-    assert states["total"] == 10 and "FraudCheck" not in states["missed"]
-    assert set(states["missed"]) == set()  or "OrderFailed" not in states["missed"]
-    assert "ReserveInventory Retry #0 (Lambda.TooManyRequestsException, Lambda.ServiceException)" not in \
-        summary["retriers"]["missed"]
+    assert (summary["states"]["covered"], summary["states"]["total"]) == (10, 10)
+    assert "FraudCheck → RefundPayment (Catch #0)" in summary["transitions"]["missed"]
+    assert "HandToLogistics → RefundPayment (Catch #0)" not in summary["transitions"]["missed"]
+    assert summary["retriers"]["missed"] == ["HandToLogistics Retry #0 (SQS.AmazonSQSException)",
+                                             "RefundPayment Retry #0 (States.ALL)",
+                                             "ReleaseInventory Retry #0 (States.ALL)"]
+    assert (summary["catchers"]["covered"], summary["catchers"]["total"]) == (1, 6)
     root = ET.parse(saga_dir.path / "cov.xml").getroot()
     [cls] = root.findall("packages/package/classes/class")
     assert cls.get("filename") == "definition.asl.json"
@@ -169,8 +171,8 @@ from pathlib import Path
 def test_every_failure(asl):
     machine = asl.machine("definition.asl.json", handlers="handlers.py")
     order = json.loads((Path(__file__).parent / "input.json").read_text())
-    injections = machine.inject(order, mocks={"NotifyCustomer": [{"Return": {}}],
-                                              "HandToLogistics": [{"Return": {"MessageId": "s"}}],
+    gone = {"Throw": {"Error": "SQS.QueueDoesNotExistException", "Cause": "gone"}}
+    injections = machine.inject(order, mocks={"NotifyCustomer": [{"Return": {}}], "HandToLogistics": [gone],
                                               "NotifyFailure": [{"Return": {}}]})
     asl.assert_no_unhandled(injections)
 ''')

@@ -211,6 +211,9 @@ class MockedTestCase:
         self._counts: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
 
+    def _fallback(self, frame, state):
+        return self.fallback.response_for(frame, state) if self.fallback is not None else None
+
     def response_for(self, frame, state) -> MockedResponse | None:
         """The response for this invocation of a mocked state; None when the state is not mocked."""
         execution = frame.execution
@@ -268,20 +271,22 @@ class StateMocks:
         self._counts: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
 
+    def _fallback(self, frame, state):
+        return self.fallback.response_for(frame, state) if self.fallback is not None else None
+
     def response_for(self, frame, state) -> MockedResponse | None:
-        # The test case is asked first so that its invocation count stays the state's own.
-        fallback = self.fallback.response_for(frame, state) if self.fallback is not None else None
         entries = self.responses.get(state.name)
         execution = frame.execution
         if entries is None or execution.config.state_machine_name != self.machine_name:
-            return fallback
+            return self._fallback(frame, state)
         with self._lock:
             key = (execution.arn, state.name)
             index = self._counts.get(key, 0)
             self._counts[key] = index + 1
         for entry in entries:
             if entry.first <= index <= entry.last:
-                return fallback if entry.kind == "PassThrough" else entry
+                # What passes through meets the test case (or the handler) as its own next call.
+                return self._fallback(frame, state) if entry.kind == "PassThrough" else entry
         raise ASLError(RUNTIME, f"mocks= for state '{state.name}' has no response for invocation {index} "
                                 f"(it has {entries[-1].last + 1}); add one, or end with "
                                 f"{{\"PassThrough\": true}} to run the state for real")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 #: The keys an "Expect" object may hold.
-EXPECT_KEYS = ("Status", "Error", "Cause", "Output", "OutputIncludes", "Path", "Visited", "NotVisited", "Attempts")
+EXPECT_KEYS = ("Status", "Error", "Cause", "Path", "Visited", "NotVisited", "Attempts", "Output", "OutputIncludes")
 _MISSING = object()
 _MAX_OUTPUT_DIFFS = 5
 
@@ -24,10 +24,6 @@ def differences(result, expect: dict) -> list[str]:
     for key, actual in (("Error", result.error), ("Cause", result.cause)):
         if key in expect and actual != expect[key]:
             out.append(f"{key}: expected {_show(expect[key])}, got {_show(actual)}{_failure_note(result)}")
-    if "Output" in expect:
-        out += _output_differences(result, expect["Output"], subset=False, label="Output")
-    if "OutputIncludes" in expect:
-        out += _output_differences(result, expect["OutputIncludes"], subset=True, label="OutputIncludes")
     if "Path" in expect:
         out += path_differences(result.path, list(expect["Path"]))
     for name in expect.get("Visited", ()):
@@ -48,6 +44,10 @@ def differences(result, expect: dict) -> list[str]:
             errors = [a.error for a in visits[0].attempts if a.error]
             out.append(f"Attempts: '{name}' expected {count} attempt(s), got {actual}"
                        + (f" (errors: {', '.join(errors)})" if errors else ""))
+    if "Output" in expect:
+        out += _output_differences(result, expect["Output"], subset=False, label="Output")
+    if "OutputIncludes" in expect:
+        out += _output_differences(result, expect["OutputIncludes"], subset=True, label="OutputIncludes")
     return out
 
 

@@ -309,8 +309,14 @@ def run_options(suite: Suite) -> dict:
 
 
 def _run_parameters(cls) -> set[str]:
+    """The keyword arguments StateMachine.run accepts (it may forward **options to a helper)."""
     import inspect
-    return set(inspect.signature(cls.run).parameters)
+    names = set()
+    for attr in ("run", "_execution"):
+        fn = getattr(cls, attr, None)
+        if fn is not None:
+            names |= set(inspect.signature(fn).parameters)
+    return names
 
 
 def run_case(suite: Suite, case: Case, *, mocks: dict | None = None, on_result=None, machine=None) -> CaseResult:
