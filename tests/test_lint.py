@@ -56,6 +56,17 @@ def test_a_side_effect_without_catch_but_not_a_read():
     assert rules(machine(reads)) == []
 
 
+def test_an_http_get_is_a_read_and_a_post_a_side_effect():
+    def http(method):
+        state = task(Resource="arn:aws:states:::http:invoke", Retry=[{"ErrorEquals": ["States.ALL"]}],
+                     Parameters={"ApiEndpoint": "https://api.example.com/x", "Method": method,
+                                 "Authentication": {"ConnectionArn": "arn:aws:events:us-east-1:123456789012:connection/c/1"}})
+        del state["Catch"]
+        return machine(state)
+    assert rules(http("GET")) == []
+    assert rules(http("POST")) == [("catch-side-effect", "/States/Charge")]
+
+
 def test_a_catch_on_the_enclosing_parallel_covers_the_tasks_inside():
     inner = task()
     del inner["Catch"]

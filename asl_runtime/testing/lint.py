@@ -140,6 +140,10 @@ def catch_side_effect(state: StateAt):
     res = _resource(body)
     if res is not None and res.action and res.action.startswith(_READ_ONLY_PREFIXES):
         return
+    if res is not None and (res.service, res.action) == ("http", "invoke"):
+        method = (body.get("Parameters") or body.get("Arguments") or {}).get("Method")
+        if isinstance(method, str) and method.upper() in ("GET", "HEAD", "OPTIONS"):
+            return  # a safe HTTP method changes nothing
     what = _calls(body, res)
     yield state.pointer, (f"Task '{state.name}' has side effects ({what}) but no Catch: when it fails the "
                           f"execution ends with nothing undone and no failure path of its own")
