@@ -166,6 +166,7 @@ def test_every_injected_failure_on_the_way_runs_its_compensation(asl):
             continue
         assert injection.outcome == "caught", injection.describe()
         assert after(injection.path, injection.state) == COMPENSATION[injection.state], injection.describe()
+        assert injection.compensation == COMPENSATION[injection.state]
     exhausted = [i for i in injections if i.state == "ReserveInventory" and i.error == "Lambda.ServiceException"]
     assert [(i.attempt, i.outcome) for i in exhausted] == [(1, "recovered"), (2, "recovered"), (3, "recovered"),
                                                            (4, "caught")]

@@ -83,6 +83,8 @@ def test_a_caught_error_reports_its_target_and_the_compensation_path(injections)
     caught = outcome(injections, "Work", "Broken", 1)
     assert (caught.outcome, caught.catch_target, caught.caught_by) == ("caught", "Undo", "Work")
     assert caught.path == ["Work", "Undo", "Failed"] and caught.status == "FAILED"
+    assert caught.compensation == ["Undo", "Failed"]
+    assert caught.to_dict()["compensation"] == ["Undo", "Failed"]
 
 
 def test_a_failure_inside_a_parallel_is_caught_by_the_parallel(injections):

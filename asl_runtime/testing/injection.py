@@ -41,6 +41,7 @@ class Injection:
     path: list[str] = field(default_factory=list)
     status: str = ""
     caught_by: str | None = None   # the state whose Catch took it (the state itself or an enclosing one)
+    compensation: list[str] = field(default_factory=list)  # the states entered after that Catch
     case: str | None = None        # the suite case (or run) the injection started from
 
     def to_dict(self) -> dict:
@@ -48,6 +49,7 @@ class Injection:
                "catch_target": self.catch_target, "path": self.path, "status": self.status}
         if self.caught_by is not None:
             out["caught_by"] = self.caught_by
+            out["compensation"] = self.compensation
         if self.case is not None:
             out["case"] = self.case
         return out
@@ -55,7 +57,7 @@ class Injection:
     def describe(self) -> str:
         head = f"{self.state} ✗ {self.error} ×{self.attempt}: {self.outcome}"
         if self.outcome == "caught":
-            head += f" by {self.caught_by} → {self.catch_target}"
+            head += f" by {self.caught_by}, compensation {' → '.join(self.compensation) or '(none)'}"
         return f"{head}; then {' → '.join(self.path)} ({self.status})"
 
 
@@ -169,13 +171,20 @@ def classify(result, point: Point, error: str, failures: int, hidden: str | None
         if visit.status == "SUCCEEDED":
             return Injection(outcome="recovered", catch_target=None, **base)
         if visit.status == "CAUGHT" and visit.caught is not None:
-            return Injection(outcome="caught", catch_target=visit.caught.next, caught_by=visit.name, **base)
+            later = result.visits_all[_position(result, visit) + 1:]
+            compensation = [v.qualified_name for v in later if v.name != hidden]
+            return Injection(outcome="caught", catch_target=visit.caught.next, caught_by=visit.name,
+                             compensation=compensation, **base)
         if not visit.scope:
             return Injection(outcome="unhandled", catch_target=None, **base)
         enclosing = _enclosing_visit(result, visit)
         if enclosing is None:
             return Injection(outcome="unhandled", catch_target=None, **base)
         visit = enclosing
+
+
+def _position(result, visit) -> int:
+    return next(i for i, v in enumerate(result.visits_all) if v is visit or v == visit)
 
 
 def _enclosing_visit(result, visit):
