@@ -1,32 +1,25 @@
-"""What the execution would cost on AWS: list prices of us-east-1, before the free tier.
+"""What the execution would cost on AWS: the testing package's cost model, applied to the model.
 
-Standard workflows pay per state transition, and each retry is charged as one more; Express
-workflows pay per request plus duration (rounded up to 100 ms) times memory, billed in 64 MB
-chunks (taken here at the 64 MB minimum). A small stand-in: the testing package's cost model
-may replace it.
+The prices and the billing rules (retries are billed transitions; Express duration rounded up
+to 100 ms at the smallest memory chunk) live in `asl_runtime.testing.cost`; this adapts a view
+model, which may come from an AWS history rather than an ExecutionResult, to it.
 """
 
 from __future__ import annotations
 
-import math
-
-STANDARD_PER_TRANSITION = 0.000025      # $0.025 per 1,000 state transitions
-EXPRESS_PER_REQUEST = 0.000001          # $1.00 per million requests
-EXPRESS_PER_GB_SECOND = 0.00001667
-EXPRESS_MIN_GB = 64 / 1024
+from dataclasses import dataclass
 
 
-def billed_transitions(model) -> int:
-    """States entered plus retries: what AWS bills a Standard execution for."""
-    retries = sum(max(0, len(v.attempts) - 1) for _, v in model.walk())
-    return model.transitions + retries
+@dataclass
+class _Billable:
+    visits_all: list
+    duration: float
 
 
 def estimate_cost(model) -> float | None:
-    """Dollars for this one execution, or None when its type is unknown and it has no states."""
-    arn = model.execution_arn or ""
-    if ":express:" in arn:
-        duration = model.duration or 0.0
-        billed = math.ceil(duration * 10) / 10
-        return EXPRESS_PER_REQUEST + billed * EXPRESS_MIN_GB * EXPRESS_PER_GB_SECOND
-    return billed_transitions(model) * STANDARD_PER_TRANSITION
+    """Dollars for this one execution (Express when its ARN says so, else Standard)."""
+    from ..testing.cost import estimate
+
+    kind = "EXPRESS" if ":express:" in (model.execution_arn or "") else "STANDARD"
+    run = _Billable([visit for _, visit in model.walk()], model.duration or 0.0)
+    return estimate(run, kind).cost
