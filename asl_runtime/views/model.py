@@ -203,6 +203,7 @@ class ExecutionModel:
             pos = self._place_known(event)
         else:
             pos = self._place_inferred(event)
+            event.scope = pos.scope  # what was inferred, for readers of `events` (traces)
         if event.id is not None:
             self._pos[event.id] = pos
         self._last = pos
