@@ -744,6 +744,14 @@ class StepFunctions:
         tags = self.store.tags(self._tagged(req["resourceArn"]))
         return {"tags": [{"key": k, "value": v} for k, v in tags.items()]}
 
+    # ================================================================== TestState
+    def TestState(self, req: dict) -> dict:
+        from .test_state import test_state
+
+        options = {"handlers": self.config.handlers, "account_id": self.config.account_id,
+                   "region": self.config.region, "role_arn": req.get("roleArn")}
+        return test_state(req, options)
+
     # ================================================================== validation
     def ValidateStateMachineDefinition(self, req: dict) -> dict:
         from .diagnostics import diagnostics
