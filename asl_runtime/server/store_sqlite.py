@@ -50,6 +50,7 @@ class SqliteStore:
         self.path = path or ":memory:"
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._lock = threading.RLock()
+        self._resources: dict[str, tuple[str, str]] = {}  # arn -> (kind, JSON body): every call reads them
         with self._lock:
             if self.path != ":memory:":
                 self._db.execute("PRAGMA journal_mode=WAL")
@@ -138,13 +139,21 @@ class SqliteStore:
     def put_resource(self, arn: str, kind: str, body: dict, parent: str | None = None) -> None:
         with self._lock:
             row = self._db.execute("SELECT seq FROM resources WHERE arn = ?", (arn,)).fetchone()
+            text = _dump(body)
             self._db.execute("INSERT OR REPLACE INTO resources VALUES (?,?,?,?,?)",
-                             (arn, kind, parent, _dump(body), row[0] if row else self._next_seq()))
+                             (arn, kind, parent, text, row[0] if row else self._next_seq()))
+            self._resources[arn] = (kind, text)
 
     def get_resource(self, arn: str, kind: str | None = None) -> dict | None:
-        with self._lock:
-            row = self._db.execute("SELECT kind, body FROM resources WHERE arn = ?", (arn,)).fetchone()
-        if row is None or (kind is not None and row[0] != kind):
+        """A fresh copy (callers may change it before putting it back)."""
+        row = self._resources.get(arn)
+        if row is None:
+            with self._lock:
+                row = self._db.execute("SELECT kind, body FROM resources WHERE arn = ?", (arn,)).fetchone()
+                if row is None:
+                    return None
+                self._resources[arn] = row = (row[0], row[1])
+        if kind is not None and row[0] != kind:
             return None
         return json.loads(row[1])
 
@@ -161,6 +170,7 @@ class SqliteStore:
     def delete_resource(self, arn: str) -> None:
         with self._lock:
             self._db.execute("DELETE FROM resources WHERE arn = ?", (arn,))
+            self._resources.pop(arn, None)
             self._db.execute("DELETE FROM tags WHERE arn = ?", (arn,))
 
     def set_tags(self, arn: str, tags: dict[str, str]) -> None:
