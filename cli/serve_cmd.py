@@ -7,9 +7,26 @@ import sys
 
 import click
 
-#: Per-service endpoints, named as Step Functions Local reads them.
-SERVICE_ENDPOINT_VARIABLES = ("LAMBDA_ENDPOINT", "SQS_ENDPOINT", "SNS_ENDPOINT", "DYNAMODB_ENDPOINT",
-                              "EVENTBRIDGE_ENDPOINT", "STEP_FUNCTIONS_ENDPOINT")
+#: Per-service endpoints as Step Functions Local names them -> the variable boto3 reads for that service.
+SERVICE_ENDPOINT_VARIABLES = {"LAMBDA_ENDPOINT": "AWS_ENDPOINT_URL_LAMBDA", "SQS_ENDPOINT": "AWS_ENDPOINT_URL_SQS",
+                              "SNS_ENDPOINT": "AWS_ENDPOINT_URL_SNS", "DYNAMODB_ENDPOINT": "AWS_ENDPOINT_URL_DYNAMODB",
+                              "EVENTBRIDGE_ENDPOINT": "AWS_ENDPOINT_URL_EVENTBRIDGE",
+                              "STEP_FUNCTIONS_ENDPOINT": "AWS_ENDPOINT_URL_SFN"}
+
+
+def route_aws_calls(endpoint_url: str | None) -> dict[str, str]:
+    """Point the Tasks' AWS calls at the configured endpoints (this process is the server's own).
+
+    `--aws-endpoint-url` is every service's endpoint; LAMBDA_ENDPOINT, SQS_ENDPOINT, ... one
+    service's, and win over it for that service.
+    """
+    routes = {}
+    if endpoint_url:
+        os.environ["AWS_ENDPOINT_URL"] = routes["*"] = endpoint_url  # boto3's own: a service's own wins
+    for variable, boto_variable in SERVICE_ENDPOINT_VARIABLES.items():
+        if os.environ.get(variable):
+            os.environ[boto_variable] = routes[variable] = os.environ[variable]
+    return routes
 
 
 def _env(var):
@@ -52,7 +69,7 @@ def serve(host, port, db, handlers_files, mock_config, clock, wait_time_scale, a
             mocks = MockConfig.load(mock_config)
         except (OSError, MockConfigError) as exc:
             _fail_usage(f"--mock-config {mock_config}: {exc}")
-    endpoints = {var: os.environ[var] for var in SERVICE_ENDPOINT_VARIABLES if os.environ.get(var)}
+    endpoints = route_aws_calls(aws_endpoint_url)
     config = ServerConfig(account_id=account_id or "123456789012", region=region or "us-east-1", clock=clock,
                           handlers=handlers, mock_config=mocks, wait_time_scale=wait_time_scale,
                           endpoint_url=aws_endpoint_url, allow_aws=allow_aws, service_endpoints=endpoints)

@@ -64,3 +64,52 @@ def test_a_port_in_use_is_a_usage_error():
         completed = subprocess.run([sys.executable, "-m", "asl_runtime.cli.main", "serve", "--port", str(port)],
                                    capture_output=True, text=True, timeout=60)
     assert completed.returncode == 2 and f"cannot listen on 127.0.0.1:{port}" in completed.stderr
+
+
+def _moto_server():
+    import socket
+    import subprocess
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    process = subprocess.Popen([shutil.which("moto_server"), "-p", str(port)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise AssertionError("moto_server did not start")
+
+
+@pytest.mark.skipif(shutil.which("moto_server") is None, reason="moto's server is not installed")
+@pytest.mark.parametrize("how", ["SQS_ENDPOINT", "--aws-endpoint-url"])
+def test_tasks_reach_the_configured_endpoint(how):
+    import boto3
+
+    moto, moto_url = _moto_server()
+    try:
+        sqs = boto3.client("sqs", endpoint_url=moto_url, region_name="us-east-1", aws_access_key_id="t",
+                           aws_secret_access_key="t")
+        queue = sqs.create_queue(QueueName="orders")["QueueUrl"]
+        args, env = (("--aws-endpoint-url", moto_url), {}) if how.startswith("--") else ((), {how: moto_url})
+        with serve_process(*args, env=env) as (_, url):
+            sfn = client(url)
+            arn = sfn.create_state_machine(name="Send", roleArn=ROLE, definition=json.dumps({
+                "StartAt": "Send", "States": {"Send": {
+                    "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+                    "Parameters": {"QueueUrl": queue, "MessageBody.$": "$.body"}, "End": True}}}))["stateMachineArn"]
+            execution = sfn.start_execution(stateMachineArn=arn, input='{"body": "hello"}')["executionArn"]
+            described = wait_done(sfn, execution)
+            assert described["status"] == "SUCCEEDED", described
+            assert "MessageId" in json.loads(described["output"])
+        messages = sqs.receive_message(QueueUrl=queue)["Messages"]
+        assert [m["Body"] for m in messages] == ["hello"]
+    finally:
+        moto.terminate()
+        moto.wait(10)

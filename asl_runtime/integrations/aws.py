@@ -61,6 +61,13 @@ def credentials_configured() -> bool:
     return False
 
 
+def service_endpoint_configured(service: str) -> bool:
+    """Whether boto3 will send this service's calls to a configured endpoint (AWS_ENDPOINT_URL_<SERVICE>)."""
+    env = os.environ
+    key = {"stepfunctions": "SFN", "events": "EVENTBRIDGE"}.get(service, service.upper().replace("-", "_"))
+    return bool(env.get(f"AWS_ENDPOINT_URL_{key}") or env.get("AWS_ENDPOINT_URL"))
+
+
 def boto3_installed() -> bool:
     import importlib.util
     return importlib.util.find_spec("boto3") is not None
@@ -80,7 +87,8 @@ class Clients:
         A Lambda function with no local handler is invoked through boto3 only then, so that a
         missing handler never turns into a call to a real AWS account.
         """
-        return (moto_active() or bool(self.endpoint_url)) and boto3_installed()
+        return (moto_active() or bool(self.endpoint_url) or service_endpoint_configured("lambda")) \
+            and boto3_installed()
 
     def client(self, service: str, region: str):
         key = (service, region, moto_active())
@@ -99,7 +107,8 @@ class Clients:
         kwargs = {"region_name": region}
         if self.endpoint_url:
             kwargs["endpoint_url"] = self.endpoint_url
-        if (self.endpoint_url or moto_active()) and not credentials_configured():
+        if (self.endpoint_url or moto_active() or service_endpoint_configured(service)) \
+                and not credentials_configured():
             # A local endpoint or moto needs no real credentials, but botocore insists on some.
             kwargs.update(aws_access_key_id="testing", aws_secret_access_key="testing")
         return boto3.session.Session().client(service, **kwargs)
