@@ -327,3 +327,29 @@ def test_validate_state_machine_definition_gives_aws_codes_and_locations(sfn):
         {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "C": {"Type": "Pass", "Next": "D"}}}),
         maxResults=1)
     assert len(limited["diagnostics"]) == 1 and limited["truncated"] is True
+
+
+# ------------------------------------------------------------------ stop
+def test_stop_execution_aborts_a_waiting_execution_with_error_and_cause(sfn):
+    arn = create(sfn, unique("stop"), {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 600, "End": True}}})
+    execution = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+    stopped = sfn.stop_execution(executionArn=execution, error="Operator.Stop", cause="maintenance")
+    described = sfn.describe_execution(executionArn=execution)
+    assert (described["status"], described["error"], described["cause"]) == ("ABORTED", "Operator.Stop", "maintenance")
+    assert described["stopDate"] == stopped["stopDate"]
+    last = sfn.get_execution_history(executionArn=execution, reverseOrder=True, maxResults=1)["events"][0]
+    assert last["type"] == "ExecutionAborted"
+    assert last["executionAbortedEventDetails"] == {"error": "Operator.Stop", "cause": "maintenance"}
+    assert described["redriveStatus"] == "REDRIVABLE"
+    # Stopping an execution that has ended changes nothing.
+    assert sfn.stop_execution(executionArn=execution)["stopDate"] == stopped["stopDate"]
+    assert sfn.describe_execution(executionArn=execution)["status"] == "ABORTED"
+
+
+def test_stop_reaches_a_task_waiting_for_its_activity_worker(sfn):
+    activity = sfn.create_activity(name=unique("never"))["activityArn"]
+    arn = create(sfn, unique("stop-activity"), {"StartAt": "T", "States": {"T": {
+        "Type": "Task", "Resource": activity, "End": True}}})
+    execution = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+    sfn.stop_execution(executionArn=execution)
+    assert sfn.describe_execution(executionArn=execution)["status"] == "ABORTED"

@@ -53,6 +53,13 @@ class StepFunctions:
         self._lock = threading.RLock()
         self._machines: dict[tuple, object] = {}  # (arn, revisionId) -> compiled StateMachine
         self.running: dict[str, object] = {}      # execution ARN -> RunningExecution
+        # Tokens issued before a restart: the resumed Task issues a new one, and the old one
+        # (which a worker may hold) is answered through it.  (arn, state, scope) -> old tokens.
+        self._stale: dict[tuple, list[str]] = {}
+        self._stale_tokens: dict[str, tuple] = {}
+        self._relinked: dict[str, str] = {}       # old token -> the token now waited on
+        self._relink = threading.Condition()
+        self.store.on_token = self._token_issued
 
     # ================================================================== helpers
     def _now(self) -> float:
@@ -409,15 +416,16 @@ class StepFunctions:
 
     def SendTaskSuccess(self, req: dict) -> dict:
         from .. import send_task_success
-        return self._answer(send_task_success, req["taskToken"], req["output"])
+        return self._answer(send_task_success, self._current_token(req["taskToken"]), req["output"])
 
     def SendTaskFailure(self, req: dict) -> dict:
         from .. import send_task_failure
-        return self._answer(send_task_failure, req["taskToken"], req.get("error"), req.get("cause"))
+        return self._answer(send_task_failure, self._current_token(req["taskToken"]), req.get("error"),
+                            req.get("cause"))
 
     def SendTaskHeartbeat(self, req: dict) -> dict:
         from .. import send_task_heartbeat
-        return self._answer(send_task_heartbeat, req["taskToken"])
+        return self._answer(send_task_heartbeat, self._current_token(req["taskToken"]))
 
     # ================================================================== executions
     def _parse_input(self, text) -> object:
@@ -498,13 +506,40 @@ class StepFunctions:
             if test_case is not None:
                 meta["testCase"] = test_case
             self.store.put_meta(arn, meta)
-            self.running[arn] = runner.start(compiled, execution_input, self.store, arn=arn,
-                                             state_machine_arn=machine["stateMachineArn"], name=name,
+            self.running[arn] = runner.start(compiled, execution_input, self.store, name=name,
                                              on_done=self._finished, **options)
         return {"executionArn": arn, "startDate": now}
 
     def _finished(self, arn: str) -> None:
         self.running.pop(arn, None)
+        if self._stale_tokens:
+            with self._relink:
+                for token in [t for t, key in self._stale_tokens.items() if key[0] == arn]:
+                    self._stale_tokens.pop(token, None)
+                    self._relinked.pop(token, None)
+            self.store.delete_tokens(arn)
+
+    @staticmethod
+    def _token_key(arn, state_name, scope) -> tuple:
+        return arn, state_name, json.dumps([list(step) for step in scope])
+
+    def _token_issued(self, token, arn, state_name, scope) -> None:
+        if not self._stale:
+            return
+        key = self._token_key(arn, state_name, scope)
+        with self._relink:
+            for old in self._stale.pop(key, ()):
+                self._relinked[old] = token
+            self._relink.notify_all()
+
+    def _current_token(self, token: str) -> str:
+        """The token a Task waits on now for one issued before a restart (waiting a little for the
+        resumed Task to issue it), else the token itself."""
+        if token not in self._stale_tokens:
+            return token
+        with self._relink:
+            self._relink.wait_for(lambda: token in self._relinked or token not in self._stale_tokens, timeout=10)
+            return self._relinked.get(token, token)
 
     def resume_running(self) -> None:
         """After a restart: RUNNING Standard executions continue from their last checkpoint.
@@ -520,7 +555,7 @@ class StepFunctions:
             version = self.store.get_resource(meta["stateMachineVersionArn"], "version") \
                 if meta.get("stateMachineVersionArn") else None
             source = version or machine
-            if meta.get("type") == "EXPRESS" or source is None or not runner.CAN_RESUME:
+            if meta.get("type") == "EXPRESS" or source is None:
                 record.status, record.stop_date = "ABORTED", self._now()
                 record.error, record.cause = "States.Runtime", "The server stopped while the execution ran"
                 self.store.save_execution(record)
@@ -528,9 +563,16 @@ class StepFunctions:
             compiled = self._compiled(source.get("stateMachineVersionArn", machine["stateMachineArn"]),
                                       source["revisionId"], source["definition"])
             options = self._run_options(machine, meta.get("testCase"))
+            checkpoint = self.store.get_execution(record.arn).checkpoint
+            for issued in self.store.tokens(record.arn):
+                key = self._token_key(record.arn, issued["state_name"], issued["scope"])
+                self._stale.setdefault(key, []).append(issued["token"])
+                self._stale_tokens[issued["token"]] = key
+            # The events of the state that was in flight are dropped: it runs again.
+            self.store.truncate_events(record.arn, len(checkpoint.history) if checkpoint else 0)
             self.running[record.arn] = runner.start(
-                compiled, record.input, self.store, arn=record.arn, state_machine_arn=record.state_machine_arn,
-                name=record.name, on_done=self._finished, resume=record.checkpoint, **options)
+                compiled, record.input, self.store, name=record.name, on_done=self._finished,
+                resume=checkpoint, **options)
 
     def StartSyncExecution(self, req: dict) -> dict:
         from ..integrations.mocks import MockConfigError
@@ -703,17 +745,14 @@ class StepFunctions:
         return out
 
     def StopExecution(self, req: dict) -> dict:
+        """End a running execution ABORTED; stopping one that has ended changes nothing."""
         record = self._execution(req["executionArn"])
-        if record.status != "RUNNING":
-            raise ServiceError("ValidationException", f"Execution Does Not Exist: '{record.arn}' is not running "
-                               f"(status {record.status})")
         handle = self.running.get(record.arn)
-        if handle is None:
-            raise ServiceError("ValidationException", f"Execution '{record.arn}' is not running in this server")
-        handle.stop(error=req.get("error"), cause=req.get("cause"))
-        handle.result()
-        stopped = self.store.get_execution(record.arn)
-        return {"stopDate": stopped.stop_date if stopped and stopped.stop_date else self._now()}
+        if record.status == "RUNNING" and handle is not None:
+            handle.stop(error=req.get("error"), cause=req.get("cause"))
+            handle.result()
+            record = self.store.get_execution(record.arn)
+        return {"stopDate": record.stop_date if record.stop_date is not None else self._now()}
 
     # ================================================================== tags
     def _tagged(self, arn: str) -> str:

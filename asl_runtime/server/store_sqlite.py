@@ -16,10 +16,7 @@ import json
 import sqlite3
 import threading
 
-try:
-    from ..engine.store import Checkpoint, ExecutionRecord
-except ImportError:  # pragma: no cover - until the engine seams land
-    from ._seams_shim import Checkpoint, ExecutionRecord
+from ..engine.store import Checkpoint, ExecutionRecord
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS executions (
@@ -70,7 +67,12 @@ class SqliteStore:
 
     # ------------------------------------------------------------------ ExecutionStore
     def save_execution(self, record: ExecutionRecord) -> None:
-        checkpoint = record.checkpoint.to_dict() if record.checkpoint is not None else None
+        checkpoint = None
+        if record.checkpoint is not None:
+            # The events are in their own table already: a checkpoint keeps only how many it covers,
+            # so saving one costs the same at the first state as at the thousandth.
+            checkpoint = record.checkpoint.to_dict()
+            checkpoint["history"] = len(checkpoint["history"])
         with self._lock:
             row = self._db.execute("SELECT seq FROM executions WHERE arn = ?", (record.arn,)).fetchone()
             seq = row[0] if row else self._next_seq()
@@ -84,7 +86,12 @@ class SqliteStore:
     def get_execution(self, arn: str) -> ExecutionRecord | None:
         with self._lock:
             row = self._db.execute("SELECT * FROM executions WHERE arn = ?", (arn,)).fetchone()
-        return _record(row) if row else None
+        if row is None:
+            return None
+        record = _record(row)
+        if record.checkpoint is not None:
+            record.checkpoint.history = self.events(arn)[:record.checkpoint.history]
+        return record
 
     def list_executions(self, state_machine_arn: str | None = None, status: str | None = None) -> list[ExecutionRecord]:
         """Newest first, as ListExecutions orders them."""
@@ -98,7 +105,11 @@ class SqliteStore:
         sql = "SELECT * FROM executions" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY seq DESC"
         with self._lock:
             rows = self._db.execute(sql, args).fetchall()
-        return [_record(row) for row in rows]
+        records = [_record(row) for row in rows]
+        for record in records:
+            if record.checkpoint is not None:  # only running executions have one
+                record.checkpoint.history = self.events(record.arn)[:record.checkpoint.history]
+        return records
 
     def append_events(self, arn: str, events: list[dict]) -> None:
         if not events:
@@ -113,15 +124,30 @@ class SqliteStore:
                 self._db.execute("ROLLBACK")
                 raise
 
+    def truncate_events(self, arn: str, keep: int) -> None:
+        """Forget the events after the first `keep` (those of a state that will run again)."""
+        with self._lock:
+            self._db.execute("DELETE FROM events WHERE arn = ? AND id > ?", (arn, keep))
+
     def events(self, arn: str) -> list[dict]:
         with self._lock:
             rows = self._db.execute("SELECT body FROM events WHERE arn = ? ORDER BY id", (arn,)).fetchall()
         return [json.loads(body) for (body,) in rows]
 
+    #: Called after a token is saved, with (token, arn, state_name, scope): the server re-links the
+    #: tokens a restart made stale to the ones the resumed Tasks issue.
+    on_token = None
+
     def save_token(self, token: str, arn: str, state_name: str, scope: tuple) -> None:
         with self._lock:
             self._db.execute("INSERT OR REPLACE INTO tokens VALUES (?,?,?,?)",
                              (token, arn, state_name, _dump(list(scope))))
+        if self.on_token is not None:
+            self.on_token(token, arn, state_name, scope)
+
+    def delete_tokens(self, arn: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM tokens WHERE arn = ?", (arn,))
 
     def delete_token(self, token: str) -> None:
         with self._lock:
@@ -209,4 +235,15 @@ def _record(row) -> ExecutionRecord:
         input=json.loads(input_) if input_ is not None else None,
         output=json.loads(output) if output is not None else None, error=error, cause=cause,
         start_date=start, stop_date=stop, parent_arn=parent, map_run_arn=map_run,
-        checkpoint=Checkpoint.from_dict(json.loads(checkpoint)) if checkpoint else None)
+        checkpoint=_checkpoint(checkpoint))
+
+
+def _checkpoint(text):
+    """The stored checkpoint; its `history` is the count of events it covers until get_execution fills it."""
+    if not text:
+        return None
+    data = json.loads(text)
+    count = data.pop("history", 0)
+    checkpoint = Checkpoint.from_dict(data)
+    checkpoint.history = count
+    return checkpoint
