@@ -235,13 +235,10 @@ from .graph_cmd import graph  # noqa: E402
 main.add_command(graph)
 from .show_cmd import show  # noqa: E402
 main.add_command(show)
-<<<<<<< HEAD
 from .test_cmd import test  # noqa: E402
 main.add_command(test)
-=======
 from .report_cmd import report  # noqa: E402
 main.add_command(report)
->>>>>>> 124f682 (asl report: one self-contained HTML page (inline SVG graph with the path taken, timeline with the critical path, states with input/output, event table); checked in headless Chromium; cost from the testing package's model)
 
 
 def entry():
