@@ -218,8 +218,9 @@ class StateMachine:
         elif handlers or mocks is not None or state_machines or connections is not None:
             services = services.derive(handlers=handlers, mocks=mocks, state_machines=state_machines,
                                        connections=connections)
+        persistence = Persistence(store, mask=_secret_mask(services)) if store is not None else None
         return Execution(self.machine, input, config, services, clock=clock, observers=observers, resume=resume,
-                         persistence=Persistence(store) if store is not None else None)
+                         persistence=persistence)
 
     def _check_express(self) -> None:
         """What CreateStateMachine refuses for an EXPRESS machine (.sync, callbacks, activities),
@@ -262,6 +263,15 @@ def validate(definition: dict | str, state_machine_type: str | None = None) -> l
             from .definition.problems import Problem
             return [Problem("", f"not valid JSON: not UTF-8 text ({exc.reason} at byte {exc.start})")]
     return check(definition, state_machine_type=state_machine_type)
+
+
+def _secret_mask(services):
+    """What masks the EventBridge connection secrets in what a store keeps (None: nothing to mask)."""
+    connections = getattr(services, "connections", None)
+    if not connections:
+        return None
+    from .integrations.connections import redact
+    return lambda value: redact(value, connections.secrets())
 
 
 def _checkpoint(value):

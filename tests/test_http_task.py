@@ -680,3 +680,16 @@ def test_asl_run_save_file_masks_secrets(api, tmp_path):
     assert result.exit_code == 0, result.output
     text = saved.read_text()
     assert "key-0123456789" not in text and MASK in text
+
+
+def test_a_store_keeps_the_history_with_secrets_masked(api):
+    from asl_runtime.engine.store import InMemoryStore
+
+    store = InMemoryStore()
+    result = machine(task(ApiEndpoint=api.url("/echo"))).run({}, connections={ARN: API_KEY}, store=store)
+    assert result.status == "SUCCEEDED"
+    kept = json.dumps(store.events(result.execution_arn))
+    assert "key-0123456789" not in kept and MASK in kept
+    record = store.get_execution(result.execution_arn)
+    assert record.output["ResponseBody"]["headers"]["X-Api-Key"] == MASK
+    assert result.output["ResponseBody"]["headers"]["X-Api-Key"] == "key-0123456789"

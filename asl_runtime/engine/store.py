@@ -107,18 +107,24 @@ class InMemoryStore:
             return [dict(t) for t in self._tokens.values() if arn is None or t["arn"] == arn]
 
 
+def _as_is(value):
+    return value
+
+
 class Persistence:
     """Keeps one execution in a store as it runs (an observer of its events, plus engine hooks)."""
 
-    def __init__(self, store: ExecutionStore, parent_arn: str | None = None):
+    def __init__(self, store: ExecutionStore, parent_arn: str | None = None, mask=None):
         self.store = store
         self.parent_arn = parent_arn
+        # What reaches the store as history and outcome, e.g. with connection secrets masked.
+        self.mask = mask if mask is not None else _as_is
         self.record: ExecutionRecord | None = None
         self._events: list[dict] = []  # AWS-shaped, for checkpoints
 
     def __call__(self, event) -> None:
         if event.id:  # engine-only events are not history
-            aws = event.to_aws()
+            aws = self.mask(event.to_aws())
             self._events.append(aws)
             self.store.append_events(event.execution_arn, [aws])
 
@@ -141,8 +147,8 @@ class Persistence:
 
     def finished(self, execution, outcome) -> None:
         record = self.record
-        record.status, record.output, record.error, record.cause = (outcome.status, outcome.output,
-                                                                    outcome.error, outcome.cause)
+        record.status, record.output, record.error, record.cause = (outcome.status, self.mask(outcome.output),
+                                                                    outcome.error, self.mask(outcome.cause))
         record.stop_date = execution.end
         record.checkpoint = None
         self.store.save_execution(replace(record))
