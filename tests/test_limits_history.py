@@ -385,3 +385,28 @@ def test_start_refuses_input_aws_would_refuse():
         with pytest.raises(InvalidExecutionInput):
             sm.run(bad)
     assert sm.run({"a": "x" * 262_000}).status == "SUCCEEDED"
+
+
+def _evaluation_failed_cases():
+    out = []
+    for path in case_files():
+        case = json.loads(path.read_text())
+        if case["events"] and any(e["type"] == "EvaluationFailed" for e in case["events"]):
+            out.append(pytest.param(case, id=case["id"]))
+    return out
+
+
+@pytest.mark.skipif(not corpus_available(), reason="shared/conformance corpus not present")
+@pytest.mark.parametrize("case", _evaluation_failed_cases())
+def test_a_jsonata_evaluation_failure_records_evaluation_failed_as_aws_does(case, lambda_handlers):
+    # e.g. test_wait_timestamp_jsonata_INVALID_ISO: EvaluationFailed {error, cause, location, state}
+    # before ExecutionFailed (or MapStateFailed / MapIterationFailed), linked as AWS links it.
+    ctx = case["context"]
+    result = StateMachine.from_json(case["definition"]).run(
+        case["input"], handlers=lambda_handlers, execution_name=ctx["execution_name"],
+        state_machine_name=ctx["state_machine_name"], account_id=ctx["account_id"], region=ctx["region"],
+        role_arn=ctx["role_arn"])
+    assert links(result) == [(e["id"], e["previousEventId"], e["type"]) for e in case["events"]]
+    ours = [details(e) for e in result.history if e["type"] == "EvaluationFailed"]
+    assert ours == [details(e) for e in case["events"] if e["type"] == "EvaluationFailed"]
+

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import gc
 import itertools
+import re
 import threading
 import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import DATA_LIMIT_EXCEEDED, RUNTIME, ASLError, StateRuntimeError
+from ..errors import DATA_LIMIT_EXCEEDED, QUERY_EVALUATION_ERROR, RUNTIME, ASLError, StateRuntimeError
 from ..query.timestamps import format_epoch
 from .clock import ExecutionAborted, ExecutionTimedOut, RealClock, VirtualClock
 from .events import Publisher
@@ -399,9 +400,12 @@ def run_state(frame: Frame, state, raw, action):
             break
         except ASLError as err:
             if isinstance(err, StateRuntimeError) and not getattr(err, "located", False):
+                message = err.cause
                 err.cause = (f"An error occurred while executing the state '{state.name}' "
                              f"(entered at the event id #{frame.entered_event}). {err.cause}")
                 err.located = True
+                if err.error == QUERY_EVALUATION_ERROR:
+                    evaluation_failed(frame, state, err, message or "")
             failed_event = frame.failed_event
             frame.failed_event = None
             if not state.retriers and not state.catchers:
@@ -528,3 +532,25 @@ def check_payload_size(state, output) -> None:
         raise ASLError(DATA_LIMIT_EXCEEDED,
                        f"The state/task '{state.name}' returned a result with a size exceeding the "
                        f"maximum number of bytes service limit.")
+
+
+_LOCATION = re.compile(r"specified for the field '([^']*)'|^The value of the field '([^']*)'|^The (\w+) field ")
+
+
+def evaluation_failed(frame: Frame, state, err: StateRuntimeError, message: str) -> None:
+    """AWS's EvaluationFailed event for a JSONata evaluation error: error, cause, the field it
+    happened in (`location`, when the error names one) and the state.
+
+    AWS links it to the event before the state's entered event, except in a Wait, whose time is
+    evaluated after it enters (recorded: test_wait_timestamp_jsonata_INVALID_ISO, Map Items cases).
+    """
+    details = {"error": err.error, "cause": err.cause}
+    match = _LOCATION.search(message)
+    if match:
+        details["location"] = next(g for g in match.groups() if g is not None)
+    details["state"] = state.name
+    previous = frame.entered_event if state.type == "Wait" else frame.history.previous_of(frame.entered_event)
+    frame.last_event = previous
+    frame.event("EvaluationFailed", "evaluationFailedEventDetails", details)
+    if state.type == "Map" and frame.failed_event is None:
+        frame.failed_event = "MapStateFailed"  # also when Items failed before MapStateStarted

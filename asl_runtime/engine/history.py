@@ -84,6 +84,11 @@ class History:
         with self._lock:
             self.publisher.publish(type_, 0, len(self.events) + self.dropped, timestamp, None, details, scope)
 
+    def previous_of(self, event_id: int) -> int:
+        """The previousEventId of a recorded event (0 if it was let go)."""
+        index = event_id - 1 - self.dropped
+        return self.events[index][1] if 0 <= index < len(self.events) else 0
+
     def restore(self, events: list[dict]) -> None:
         """Start from the AWS-shaped events of a checkpoint (a resumed execution appends to them)."""
         self.events = [(e["type"], e.get("previousEventId", 0), 0.0, RENDERED, e) for e in events]
