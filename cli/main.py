@@ -8,7 +8,8 @@ import sys
 
 import click
 
-from asl_runtime.errors import DefinitionError
+from asl_runtime.errors import DefinitionError, InvalidExecutionInput
+from asl_runtime.query.json_limits import MAX_NESTING, finite_float
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 MAX_INPUT_BYTES = 262_144
@@ -132,6 +133,8 @@ def run(file, input_text, input_file, handlers_files, fmt, history, clock, name,
             mock_config=mock_config, test_case=test_case, state_machines=nested, connections=connections)
     except MockConfigError as exc:
         _fail_usage(str(exc))
+    except InvalidExecutionInput as exc:
+        _fail_usage(str(exc))
     if save_path is not None:
         _save_run(save_path, result, machine.definition, clock)
     if fmt == "json":
@@ -174,7 +177,10 @@ def _read_input(input_text, input_file):
         _fail_usage(f"the execution input from {source} is {len(input_text.encode('utf-8')):,} bytes; "
                     f"AWS accepts at most {MAX_INPUT_BYTES:,}")
     try:
-        return json.loads(input_text, parse_constant=_no_constant)
+        return json.loads(input_text, parse_constant=_no_constant, parse_float=finite_float)
+    except RecursionError:
+        _fail_usage(f"the execution input from {source} is nested more than {MAX_NESTING} levels "
+                    f"deep, more than asl-runtime processes")
     except json.JSONDecodeError as exc:
         _fail_usage(f"the execution input from {source} is not valid JSON: {exc.msg} "
                     f"(line {exc.lineno}, column {exc.colno})")

@@ -180,3 +180,24 @@ def test_an_escaped_double_quote_is_accepted_and_reads_as_the_quote():
 
 def test_backslash_n_and_t_in_an_intrinsic_string_are_control_characters():
     assert intrinsic(r"States.StringSplit('a\nb\tc', '\n')").output == {"x": ["a", "b\tc"]}
+
+
+# --------------------------------------------------------------------------- the CLI
+@pytest.mark.parametrize("text, says", [
+    ('{"a":' * 5000 + "1" + "}" * 5000, "nested more than"),   # past what json.loads recurses
+    ('{"a":' * 700 + "1" + "}" * 700, "nested more than"),     # parses, but past the limit
+    ('{"a": 1e400}', "out of range"),
+])
+def test_asl_run_refuses_input_it_cannot_hold_as_a_usage_error(tmp_path, text, says):
+    from click.testing import CliRunner
+
+    from asl_runtime.cli.main import main
+
+    definition = tmp_path / "m.asl.json"
+    definition.write_text(json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}))
+    source = tmp_path / "input.json"
+    source.write_text(text)
+    result = CliRunner().invoke(main, ["run", str(definition), "--input-file", str(source),
+                                       "--format", "json"])
+    assert result.exit_code == 2
+    assert says in result.output and "internal error" not in result.output
