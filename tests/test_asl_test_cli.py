@@ -2,6 +2,7 @@
 what each failure leads to."""
 
 import json
+import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -18,8 +19,10 @@ SAGA = ROOT / "state_machines" / "order_saga" / "suite.json"
 
 
 def asl(*args, cwd=ROOT):
+    # This checkout's asl_runtime, whatever the working directory.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     return subprocess.run([sys.executable, "-m", "asl_runtime.cli.main", *args], capture_output=True, text=True,
-                          cwd=cwd)
+                          cwd=cwd, env=env)
 
 
 def test_every_example_has_a_suite():
@@ -163,3 +166,20 @@ def test_fail_on_unhandled_passes_when_every_failure_is_handled(tmp_path):
     assert outcomes == {("States.TaskFailed", "caught", "Done"), ("States.Timeout", "caught", "Done"),
                         ("Lambda.ServiceException", "caught", "Done")}
     assert asl("test", str(tmp_path / "suite.json"), "--fail-on-unhandled").returncode == 2
+
+
+def test_a_yaml_definition_gets_cobertura_lines_in_the_yaml_source(tmp_path):
+    yaml = pytest.importorskip("yaml")
+    root = ROOT / "state_machines/hello_world"
+    definition = json.loads((root / "definition.asl.json").read_text())
+    (tmp_path / "hello.asl.yaml").write_text(yaml.safe_dump(definition, sort_keys=False))
+    (tmp_path / "suite.yaml").write_text(yaml.safe_dump({
+        "StateMachine": "hello.asl.yaml", "Handlers": str(root / "handlers.py"),
+        "Tests": {"Quiet": {"Input": {"name": "Ada", "loud": False}, "Expect": {"NotVisited": ["Shout"]}}}}))
+    done = asl("test", "suite.yaml", "--coverage-xml", "coverage.xml", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    [cls] = ET.parse(tmp_path / "coverage.xml").getroot().iter("class")
+    assert cls.get("filename") == "hello.asl.yaml"
+    text = (tmp_path / "hello.asl.yaml").read_text().splitlines()
+    hits = {text[int(l.get("number")) - 1].strip().rstrip(":"): int(l.get("hits")) for l in cls.iter("line")}
+    assert hits == {"Greet": 1, "IsLoud": 1, "Shout": 0, "Done": 1}

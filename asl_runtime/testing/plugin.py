@@ -118,7 +118,8 @@ class Asl:
             key = (source, name)
             machine = self._cache.get(key)
             if machine is None:
-                machine = self._cache[key] = StateMachine.from_file(source, name=name)
+                from .suite import load_machine
+                machine = self._cache[key] = load_machine(source, name)
             key = os.path.relpath(source, os.getcwd())
         files = [handlers] if isinstance(handlers, (str, os.PathLike)) else handlers
         if isinstance(files, list):

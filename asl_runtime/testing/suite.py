@@ -144,9 +144,11 @@ def load_suite(path: str | os.PathLike) -> Suite:
     if name is not None and not isinstance(name, str):
         fail("/StateMachineName", "must be a string")
     try:
-        machine = StateMachine.from_file(definition_path, name=name)
+        machine = load_machine(definition_path, name)
     except OSError as exc:
         fail("/StateMachine", f"cannot read {definition_path}: {exc.strerror or exc}")
+    except SuiteError as exc:
+        fail("/StateMachine", str(exc))
     except DefinitionError as exc:
         lines = "; ".join(f"{p.path or '/'}: {p.message}" for p in exc.errors[:5])
         fail("/StateMachine", f"{definition_path} is not a valid definition: {lines}")
@@ -198,6 +200,22 @@ def load_suite(path: str | os.PathLike) -> Suite:
     if not suite.cases:
         fail("/Tests", 'no tests: give Tests, or "TestCases": "ALL" with a MockConfig')
     return suite
+
+
+def load_machine(path: str, name: str | None = None):
+    """StateMachine.from_file, reading a YAML definition itself when the loader takes JSON only."""
+    from ..api import StateMachine
+    from ..errors import DefinitionError
+
+    try:
+        return StateMachine.from_file(path, name=name)
+    except DefinitionError as exc:
+        if not (path.endswith((".yaml", ".yml")) and getattr(exc, "malformed_json", False)):
+            raise
+    document = read_document(path, "definition")
+    if not isinstance(document, dict):
+        raise SuiteError(f"definition {path} is not a YAML mapping of StartAt and States")
+    return StateMachine.from_json(document, name=name)
 
 
 def _suite_name(path: str) -> str:
