@@ -38,11 +38,11 @@ def lint(files, fmt, disabled, strict, sm_type):
     (rule "valid", severity "error"). Machines started with states:startExecution are followed
     when they are among FILES (named after the file: billing.asl.json is "billing").
     """
-    from asl_runtime.definition.loader import load_definition_file
     from asl_runtime.definition.validator import validate
     from asl_runtime.errors import DefinitionError
     from asl_runtime.testing.lint import RULES, lint as lint_definition
     from asl_runtime.testing.source_lines import line_of, pointer_lines
+    from asl_runtime.testing.suite import SuiteError, load_definition
 
     unknown = sorted(set(disabled) - set(RULES))
     if unknown:
@@ -52,7 +52,10 @@ def lint(files, fmt, disabled, strict, sm_type):
     loaded, reports, unreadable = {}, [], False
     for path in files:
         try:
-            loaded[path] = load_definition_file(path)
+            loaded[path] = load_definition(path)
+        except SuiteError as exc:
+            reports.append(_report(path, [{"path": "", "message": str(exc), "rule": "valid", "severity": "error"}]))
+            unreadable = True
         except OSError as exc:
             reports.append(_report(path, [{"path": "", "message": f"cannot read file: {exc.strerror or exc}",
                                            "rule": "valid", "severity": "error"}]))

@@ -251,3 +251,12 @@ def test_unknown_states_error_names_are_a_warning(name, flagged):
     assert bool(found) == flagged
     if flagged:
         assert found[0].path == "/States/Charge/Catch/0/ErrorEquals/0" and name in found[0].message
+
+
+def test_asl_lint_reads_yaml_and_points_at_its_lines(tmp_path):
+    path = tmp_path / "call.asl.yaml"
+    path.write_text("StartAt: Call\nStates:\n  Call:\n    Type: Task\n"
+                    "    Resource: arn:aws:lambda:us-east-1:123456789012:function:f\n    End: true\n")
+    [report] = json.loads(asl("lint", str(path), "--format", "json").stdout)
+    lines = {p["rule"]: p["line"] for p in report["errors"]}
+    assert lines == {"retry-transient": 3, "catch-side-effect": 3, "task-timeout": 3}

@@ -202,20 +202,28 @@ def load_suite(path: str | os.PathLike) -> Suite:
     return suite
 
 
-def load_machine(path: str, name: str | None = None):
-    """StateMachine.from_file, reading a YAML definition itself when the loader takes JSON only."""
-    from ..api import StateMachine
+def load_definition(path: str) -> dict:
+    """The definition loader's dict, reading a YAML definition itself when the loader takes JSON only.
+
+    Raises OSError, DefinitionError (malformed JSON) or SuiteError (malformed YAML)."""
+    from ..definition.loader import load_definition_file
     from ..errors import DefinitionError
 
     try:
-        return StateMachine.from_file(path, name=name)
+        return load_definition_file(path)
     except DefinitionError as exc:
-        if not (path.endswith((".yaml", ".yml")) and getattr(exc, "malformed_json", False)):
+        if not (str(path).endswith((".yaml", ".yml")) and getattr(exc, "malformed_json", False)):
             raise
-    document = read_document(path, "definition")
+    document = read_document(str(path), "definition")
     if not isinstance(document, dict):
         raise SuiteError(f"definition {path} is not a YAML mapping of StartAt and States")
-    return StateMachine.from_json(document, name=name)
+    return document
+
+
+def load_machine(path: str, name: str | None = None):
+    """A StateMachine from a JSON or YAML definition file."""
+    from ..api import StateMachine
+    return StateMachine.from_json(load_definition(path), name=name)
 
 
 def _suite_name(path: str) -> str:
