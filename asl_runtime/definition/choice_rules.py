@@ -4,10 +4,8 @@ JSONPath: Variable and one comparison, or one of And/Or/Not. JSONata: a Conditio
 
 from __future__ import annotations
 
-import re
-from datetime import datetime
-
 from ..query.jsonpath import is_valid_path
+from ..query.timestamps import is_rfc3339
 from .problems import Problem
 
 COMPARISONS = (
@@ -26,10 +24,6 @@ COMPARISONS = (
 )
 BOOLEAN_OPERATORS = ("And", "Or", "Not")
 JSONPATH_RULE_FIELDS = ("Variable",) + COMPARISONS + BOOLEAN_OPERATORS
-
-_RFC3339 = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})\Z")
-
 
 def check_choices(site):
     """Problems in every rule of the Choice state `site`, in its query language."""
@@ -115,14 +109,3 @@ def _operands(site, at: tuple, rule: dict):
                                                  f"2016-03-14T01:59:00Z; {value!r} is not.")
 
 
-def is_rfc3339(text: str) -> bool:
-    """An RFC 3339 date-time with an offset, as Timestamp fields and operators require."""
-    m = _RFC3339.match(text)
-    if not m:
-        return False
-    year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
-    try:
-        datetime(year, month, day, hour, minute, min(second, 59))  # 60 is a leap second
-    except ValueError:
-        return False
-    return second <= 60

@@ -72,8 +72,98 @@ def schema_validator() -> jsonschema.Draft202012Validator:
 
 
 def schema_problems(definition):
+    if _valid_by_shapes(definition):
+        return
     for error in schema_validator().iter_errors(definition):
         yield from problems_from(error)
+
+
+# --------------------------------------------------------------------------- states by shape
+# Checking every state against the schema is most of a load.  The schema looks at some fields of a
+# state only for their JSON type (Parameters, Result, Assign, Output, ...) and at names only for
+# being non-empty strings; with those values replaced by what the schema sees of them, the many
+# states of a machine fall into a few shapes.  A shape found valid once is valid for every state
+# that has it; anything else (a new shape, any error) takes the whole-document check, so problems
+# are reported exactly as before.
+
+@lru_cache(maxsize=1)
+def _shape_rules() -> tuple[dict, "jsonschema.Draft202012Validator", "jsonschema.Draft202012Validator"]:
+    """(state type -> {field: "type" | "name"}, a validator for one state, one for the document
+    without its states)."""
+    schema = load_schema()
+    defs = schema["$defs"]
+
+    def resolve(sub):
+        while isinstance(sub, dict) and "$ref" in sub and len(sub) == 1:
+            sub = defs[sub["$ref"].rsplit("/", 1)[-1]]
+        return sub
+
+    fields = {}
+    for type_ in ("Pass", "Task", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map"):
+        kinds = {}
+        for name, sub in defs[type_].get("properties", {}).items():
+            sub = resolve(sub)
+            keys = set(sub) - {"title", "description"}
+            if keys <= {"type"}:
+                kinds[name] = "type"
+            elif keys <= {"type", "minLength"} and sub.get("type") == "string" and sub.get("minLength", 0) <= 1:
+                kinds[name] = "name"
+        fields[type_] = kinds
+    one_state = jsonschema.Draft202012Validator({"$schema": schema.get("$schema"), "$defs": defs,
+                                                 "$ref": "#/$defs/state"})
+    return fields, one_state, schema_validator()
+
+
+def _json_type(value) -> str:
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "int" if value.is_integer() else "float"
+    return type(value).__name__
+
+
+def _shape(state: dict, fields: dict) -> str:
+    kinds = fields.get(state.get("Type"), {})
+    shape = {}
+    for key, value in state.items():
+        kind = kinds.get(key)
+        if kind == "type":
+            shape[key] = ("~", _json_type(value))
+        elif kind == "name":
+            shape[key] = ("~", _json_type(value), isinstance(value, str) and value != "")
+        else:
+            shape[key] = value
+    return json.dumps(shape, sort_keys=True, allow_nan=False)
+
+
+_VALID_SHAPES: dict[str, None] = {}  # insertion-ordered: the oldest shapes go first
+_SHAPES_KEPT = 4096
+
+
+def _valid_by_shapes(definition) -> bool:
+    """True when the definition is valid as far as the schema goes, judged state by state."""
+    if not isinstance(definition, dict) or not isinstance(definition.get("States"), dict):
+        return False
+    fields, one_state, whole = _shape_rules()
+    if not whole.is_valid({**definition, "States": {}}):
+        return False
+    for state in definition["States"].values():
+        if not isinstance(state, dict):
+            return False
+        try:
+            shape = _shape(state, fields)
+        except (TypeError, ValueError):
+            return False  # not JSON: the whole-document check says where
+        if shape in _VALID_SHAPES:
+            continue
+        if not one_state.is_valid(state):
+            return False
+        _VALID_SHAPES[shape] = None
+        if len(_VALID_SHAPES) > _SHAPES_KEPT:
+            del _VALID_SHAPES[next(iter(_VALID_SHAPES))]
+    return True
 
 
 # --------------------------------------------------------------------------- error -> Problem

@@ -1,4 +1,9 @@
-"""RFC 3339 timestamps as Step Functions reads them (Choice Timestamp rules, Wait, IsTimestamp)."""
+"""RFC 3339 timestamps as Step Functions reads them (Choice Timestamp rules, Wait, IsTimestamp).
+
+The one parser: the validator and the engine both judge a timestamp here, so what validates also
+runs.  The States Language asks for an upper-case T between date and time and an upper-case Z
+for UTC; a second of 60 (a leap second) is not a time a Wait or a comparison can use.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +32,11 @@ def parse_timestamp(value) -> datetime | None:
         return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tz)
     except ValueError:
         return None
+
+
+def is_rfc3339(text) -> bool:
+    """A date-time with an offset, as Timestamp fields and operators require."""
+    return parse_timestamp(text) is not None
 
 
 def format_timestamp(dt: datetime) -> str:
