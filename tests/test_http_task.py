@@ -693,3 +693,10 @@ def test_a_store_keeps_the_history_with_secrets_masked(api):
     record = store.get_execution(result.execution_arn)
     assert record.output["ResponseBody"]["headers"]["X-Api-Key"] == MASK
     assert result.output["ResponseBody"]["headers"]["X-Api-Key"] == "key-0123456789"
+
+
+def test_a_redirect_is_not_followed(api):
+    api.routes["/old"] = lambda r: (302, {"Location": api.url("/new")}, "")
+    result = call(api, "/old")
+    assert (result.error, result.cause) == ("States.Http.StatusCode.302", "Found")
+    assert api.calls("/new") == []
