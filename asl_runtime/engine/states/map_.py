@@ -6,7 +6,6 @@ item as a child execution with its own history, as AWS does, so only MapRun even
 
 from __future__ import annotations
 
-import copy
 import heapq
 import math
 import uuid
@@ -166,25 +165,50 @@ def child_execution(parent, state, map_run, index, value, start):
     """A distributed Map's child: an execution of its own, of the state machine `NAME/LABEL`.
 
     It shares the parent's integrations and table of visited states; what differs is what its
-    context object (`$$.Execution`, `$$.StateMachine`) says.
+    context object (`$$.Execution`, `$$.StateMachine`) says, built only if a state reads it.
     """
-    child = copy.copy(parent)
-    config = parent.config
-    label = state.label or state.name
-    machine_name = f"{config.state_machine_name}/{label}"
-    # The name the ResultWriter's metadata gives the same child (item_reader._metadata).
-    name = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{map_run[0] if map_run else parent.arn}/{index}"))
-    base = f"arn:{config.partition}:states:{config.region}:{config.account_id}"
-    if state.child_type == "EXPRESS":
-        child.arn = f"{base}:express:{machine_name}:{name}:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
-    else:
-        child.arn = f"{base}:execution:{machine_name}:{name}"
-    child.context_execution = {"Id": child.arn, "Input": value, "StartTime": format_epoch(start), "Name": name,
-                               "RoleArn": config.role_arn}
-    if state.child_type != "EXPRESS":
-        child.context_execution["RedriveCount"] = 0
-    child.context_state_machine = {"Id": f"{base}:stateMachine:{machine_name}", "Name": machine_name}
+    global _ChildExecution
+    if _ChildExecution is None:
+        _ChildExecution = _child_execution_class(type(parent))
+    child = _ChildExecution.__new__(_ChildExecution)
+    child.__dict__.update(parent.__dict__)
+    child.map_child = (state, map_run, index, value, start)
+    child._child_context = None
     return child
+
+
+_ChildExecution = None
+
+
+def _child_execution_class(base):
+    class ChildExecution(base):
+        """An Execution whose context describes one child workflow execution of a Map Run."""
+
+        def _context_parts(self):
+            parts = self._child_context
+            if parts is None:
+                state, map_run, index, value, start = self.map_child
+                config = self.config
+                machine_name = f"{config.state_machine_name}/{state.label or state.name}"
+                # The name the ResultWriter's metadata gives the same child (item_reader._metadata).
+                name = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{map_run[0] if map_run else self.__dict__['arn']}/{index}"))
+                base_arn = f"arn:{config.partition}:states:{config.region}:{config.account_id}"
+                if state.child_type == "EXPRESS":
+                    arn = f"{base_arn}:express:{machine_name}:{name}:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
+                else:
+                    arn = f"{base_arn}:execution:{machine_name}:{name}"
+                execution = {"Id": arn, "Input": value, "StartTime": format_epoch(start), "Name": name,
+                             "RoleArn": config.role_arn}
+                if state.child_type != "EXPRESS":
+                    execution["RedriveCount"] = 0
+                parts = self._child_context = (
+                    arn, execution, {"Id": f"{base_arn}:stateMachine:{machine_name}", "Name": machine_name})
+            return parts
+
+        context_execution = property(lambda self: self._context_parts()[1])
+        context_state_machine = property(lambda self: self._context_parts()[2])
+
+    return ChildExecution
 
 
 def _check_tolerance(frame, latest, err, failures, total, tolerated_count, tolerated_pct):
