@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import copy
+import json
 import os
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from .definition.compiler import compile_machine
+from .definition.graph import graph_of
 from .definition.loader import load_definition_file, load_definition_text
+from .definition.problems import Problem
+from .definition.validator import validate as check
+from .engine.execution import Execution, ExecutionConfig
+from .engine.payload import MAX_PAYLOAD_BYTES
+from .engine.store import Checkpoint, Persistence
 from .engine.visits import Visit, visits_from
-from .errors import DefinitionError
+from .errors import DefinitionError, InvalidExecutionInput
+from .integrations import start_execution
+from .integrations.connections import redact
+from .integrations.mocks import MockConfig, MockConfigError, MockedTestCase, StateMocks, state_names
+from .integrations.services import Services
+from .query.json_limits import MAX_NESTING, too_deep
 
 
 @dataclass
@@ -46,7 +60,6 @@ class ExecutionResult:
         """`value` as it may be printed: every EventBridge connection secret masked."""
         if not self._secrets:
             return value
-        from .integrations.connections import redact
         return redact(value, self._secrets.secrets())
 
     @property
@@ -128,7 +141,6 @@ class StateMachine:
     """A checked, compiled state machine."""
 
     def __init__(self, definition: dict, name: str | None = None):
-        from .definition.compiler import compile_machine
 
         problems = validate(definition)
         if problems:
@@ -150,7 +162,6 @@ class StateMachine:
     @property
     def graph(self):
         """The definition as a graph (definition/graph.py): states, transitions, nesting."""
-        from .definition.graph import graph_of
         if self._graph is None:
             self._graph = graph_of(self.definition)
         return self._graph
@@ -187,9 +198,6 @@ class StateMachine:
                    state_machines=None, connections=None, services=None, observers=None, store=None,
                    resume=None):
         """The Execution run() and start() run, with every option checked first."""
-        from .engine.execution import Execution, ExecutionConfig
-        from .engine.store import Persistence
-        from .integrations.services import Services
 
         if state_machine_type is not None and state_machine_type.upper() == "EXPRESS":
             self._check_express()
@@ -205,7 +213,6 @@ class StateMachine:
         if mock_config is not None or test_case is not None:
             mocks, machine_name = self._mocks(mock_config, test_case, machine_name)
         if state_mocks is not None:
-            from .integrations.mocks import StateMocks, state_names
             mocks = StateMocks(state_mocks, machine_name or "StateMachine", state_names(self.definition), mocks)
         config = ExecutionConfig(
             account_id=account_id or "123456789012", region=region or "us-east-1",
@@ -227,14 +234,12 @@ class StateMachine:
         checked once per machine: raises DefinitionError."""
         problems = self.__dict__.get("_express_problems")
         if problems is None:
-            from .definition.validator import validate
-            problems = self._express_problems = validate(self.definition, state_machine_type="EXPRESS")
+            problems = self._express_problems = check(self.definition, state_machine_type="EXPRESS")
         if problems:
             raise DefinitionError(problems)
 
     def _mocks(self, mock_config, test_case, machine_name):
         """(MockedTestCase, the state machine name it is filed under), checked before the run."""
-        from .integrations.mocks import MockConfig, MockConfigError, MockedTestCase, state_names
 
         if mock_config is None or test_case is None:
             raise MockConfigError("a mock config and a test case go together: give both")
@@ -252,7 +257,6 @@ def validate(definition: dict | str, state_machine_type: str | None = None) -> l
     `definition` is a dict or JSON text; malformed text is reported as a problem, not raised.
     `state_machine_type` "EXPRESS" adds what CreateStateMachine refuses in Express machines.
     """
-    from .definition.validator import validate as check
 
     if isinstance(definition, (str, bytes, bytearray)):
         try:
@@ -260,7 +264,6 @@ def validate(definition: dict | str, state_machine_type: str | None = None) -> l
         except DefinitionError as err:
             return list(err.errors)
         except UnicodeDecodeError as exc:
-            from .definition.problems import Problem
             return [Problem("", f"not valid JSON: not UTF-8 text ({exc.reason} at byte {exc.start})")]
     return check(definition, state_machine_type=state_machine_type)
 
@@ -270,18 +273,15 @@ def _secret_mask(services):
     connections = getattr(services, "connections", None)
     if not connections:
         return None
-    from .integrations.connections import redact
     return lambda value: redact(value, connections.secrets())
 
 
 def _checkpoint(value):
-    from .engine.store import Checkpoint
     return value if isinstance(value, Checkpoint) else Checkpoint.from_dict(value)
 
 
 def _started_input(checkpoint):
     """The execution's own input, from the ExecutionStarted event of a checkpoint's history."""
-    import json
     for event in checkpoint.history[:1]:
         text = event.get("executionStartedEventDetails", {}).get("input")
         if isinstance(text, str):
@@ -293,11 +293,7 @@ def _own_input(value):
     """The execution's own copy of its input, refused as StartExecution refuses input that is not
     JSON or is over 256 KiB. The copy keeps later changes to the caller's value out of the run and
     its recorded history."""
-    import json
 
-    from .engine.payload import MAX_PAYLOAD_BYTES
-    from .errors import InvalidExecutionInput
-    from .query.json_limits import MAX_NESTING, too_deep
 
     if too_deep(value):
         raise InvalidExecutionInput(f"the execution input is nested more than {MAX_NESTING} levels "
@@ -317,11 +313,21 @@ def _own_copy(output):
     machine (a Pass Result, constant Parameters, Assign), which must not change run to run."""
     if output is None or output.__class__ in (str, int, float, bool):
         return output
-    import json
 
     try:
         return json.loads(json.dumps(output, ensure_ascii=False, allow_nan=False))
     except (TypeError, ValueError, RecursionError):
-        import copy
 
         return copy.deepcopy(output)
+
+
+def _load_machine(value, name: str):
+    """A StateMachine from a definition dict or file, for states:startExecution; None otherwise."""
+    if isinstance(value, dict):
+        return StateMachine.from_json(value, name=name)
+    if isinstance(value, (str, os.PathLike)):
+        return StateMachine.from_file(value, name=name)
+    return None
+
+
+start_execution.machine_loader = _load_machine

@@ -29,6 +29,7 @@ from .events import Publisher
 from .history import MAX_EVENTS, History, Recorder
 from .payload import payload_too_large
 from .retry import find_catcher, find_retrier, retry_delay
+from .states import ACTIONS
 
 
 #: How long AWS lets an execution run, by state machine type (StartExecution's quotas).
@@ -294,6 +295,10 @@ class Frame:
         self.last_event = self.history.add(type_, self.last_event, self.clock.now, details_key, details)
         return self.last_event
 
+    def run(self, machine, input):
+        """Run a nested scope (a branch, an iteration) in this frame: what states/ call back into."""
+        return run_scope(self, machine, input)
+
     def note(self, type_: str, details: dict) -> None:
         """An engine-only event for observers (events.ENGINE_EVENT_TYPES); nothing when unobserved."""
         history = self.history
@@ -328,19 +333,8 @@ class Frame:
         self.clock.sleep(seconds)
 
 
-_ACTIONS = None
-
-
-def _actions():
-    global _ACTIONS
-    if _ACTIONS is None:
-        from .states import ACTIONS as _ACTIONS
-    return _ACTIONS
-
-
 def run_scope(frame: Frame, machine, input, start_at: str | None = None):
     """Run states from StartAt (or `start_at`) until one ends the scope; returns the scope's output."""
-    ACTIONS = _ACTIONS or _actions()
     states = machine.states
     state = states[start_at or machine.start_at]
     frame.countdown = frame.execution.check_every  # each scope run (e.g. Map iteration) has its own budget
@@ -355,7 +349,6 @@ def run_scope(frame: Frame, machine, input, start_at: str | None = None):
 
 def _run_checkpointed(frame: Frame, machine, input, start_at, persistence):
     """The top-level loop of a persisted execution: a checkpoint after every state it leaves."""
-    ACTIONS = _ACTIONS or _actions()
     states = machine.states
     state = states[start_at or machine.start_at]
     frame.countdown = frame.execution.check_every

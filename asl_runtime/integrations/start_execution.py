@@ -10,10 +10,10 @@ moves the parent forward by the child's duration.
 from __future__ import annotations
 
 import json
-import os
 import threading
 import uuid
 
+from ..engine.execution import Execution, ExecutionConfig
 from ..errors import RUNTIME, TASK_FAILED, TIMEOUT, ASLError
 from ..query.io_jsonpath import to_json
 from . import aws
@@ -26,6 +26,11 @@ MAX_NESTING = 20
 MAX_CAUSE = 32_768
 
 
+#: How a definition dict or file becomes a StateMachine: set by api.py, which integrations must not
+#: import (the layering is integrations <- api); a callable(value, name) -> StateMachine or None.
+machine_loader = None
+
+
 class StateMachines:
     """The machines a Task may start, by name and by ARN."""
 
@@ -36,15 +41,9 @@ class StateMachines:
 
     def add(self, key: str, value) -> None:
         """Register a StateMachine, a definition dict, or a definition file path under a name or ARN."""
-        from ..api import StateMachine
         name = _name_of(key)
-        if isinstance(value, StateMachine):
-            machine = value
-        elif isinstance(value, dict):
-            machine = StateMachine.from_json(value, name=name)
-        elif isinstance(value, (str, os.PathLike)):
-            machine = StateMachine.from_file(value, name=name)
-        else:
+        machine = value if hasattr(value, "machine") else machine_loader(value, name)
+        if machine is None:
             raise TypeError(f"state machine '{key}' must be a StateMachine, a definition dict or a file path")
         self._by_key[key] = (name, machine)
         self._by_key.setdefault(name, (name, machine))
@@ -84,9 +83,6 @@ def _refused(code: str, message: str) -> ASLError:
 
 def start_execution(services, frame, res, params, timeout):
     """The Task's result for states:startExecution in the resource's integration pattern."""
-    from ..api import ExecutionResult
-    from ..engine.execution import Execution, ExecutionConfig
-
     if not isinstance(params, dict) or "StateMachineArn" not in params:
         raise ASLError(RUNTIME, "The field 'StateMachineArn' is required by states:startExecution")
     parent = frame.execution.config
@@ -116,7 +112,7 @@ def start_execution(services, frame, res, params, timeout):
     def run():
         frame.note("ChildExecutionStarted", {"name": frame.state.name, "execution_arn": execution.arn})
         outcome = execution.run()
-        services.executions[execution.arn] = ExecutionResult.from_execution(execution, outcome)
+        services.executions[execution.arn] = (execution, outcome)
         frame.note("ChildExecutionEnded", {"name": frame.state.name, "execution_arn": execution.arn,
                                            "status": outcome.status})
         return outcome

@@ -13,7 +13,6 @@ import uuid
 from ...errors import EXCEED_TOLERATED_FAILURE_THRESHOLD, RUNTIME, ASLError, StateRuntimeError
 from ...query.io_jsonpath import select_path, to_json
 from ..clock import ExecutionAborted
-from ..execution import run_scope
 from ...query.timestamps import format_epoch
 from ..history import History
 
@@ -123,7 +122,7 @@ def _iterate(frame, state, effective, items, max_concurrency, tolerated_count, t
                                    "mapIterationStartedEventDetails", {"index": index, "name": name})
         begin = child.clock.now
         try:
-            results.append(run_scope(child, processor, value))
+            results.append(child.run(processor, value))
         except ASLError as err:
             if runs is not None:
                 runs.append(_child_run(index, value, False, err.output(), begin, child.clock.now))
@@ -260,7 +259,7 @@ def _iterate_on_threads(frame, state, effective, items, max_concurrency, tolerat
             child.event("MapIterationStarted", "mapIterationStartedEventDetails", {"index": index, "name": name})
         begin = child.clock.now
         try:
-            out = run_scope(child, processor, inputs[index])
+            out = child.run(processor, inputs[index])
         except ASLError as err:
             if not distributed:
                 child.event("MapIterationFailed", "mapIterationFailedEventDetails", {"index": index, "name": name})

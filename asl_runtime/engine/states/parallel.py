@@ -3,7 +3,6 @@
 from ...errors import ASLError
 from ..clock import ExecutionAborted
 from ..concurrency import run_all
-from ..execution import run_scope
 
 
 def run_parallel(frame, state, raw):
@@ -32,7 +31,7 @@ def _branch(child, name, index, branch, payload):
     """One branch, told to observers as started and succeeded or failed (engine events)."""
     child.note("ParallelBranchStarted", {"name": name, "index": index})
     try:
-        out = run_scope(child, branch, payload)
+        out = child.run(branch, payload)
     except (ASLError, ExecutionAborted):
         child.note("ParallelBranchFailed", {"name": name, "index": index})
         raise
