@@ -111,3 +111,14 @@ def test_a_path_nested_too_deeply_is_a_syntax_error_not_a_recursion_error():
 def test_a_pass_state_whose_parameters_is_an_array_builds_each_item():
     sm = pass_with([{"id.$": "$.id"}, "literal", 3, ["nested", {"n.$": "$.n"}]])
     assert sm.run({"id": "a1", "n": 2}).output == [{"id": "a1"}, "literal", 3, ["nested", {"n": 2}]]
+
+
+def test_a_choice_variable_jayway_refuses_is_located_with_the_reason():
+    with pytest.raises(DefinitionError) as err:
+        StateMachine.from_json({"StartAt": "C", "States": {
+            "C": {"Type": "Choice", "Default": "D", "Choices": [
+                {"Variable": "$.items[(@.length-1)]", "NumericEquals": 1, "Next": "D"}]},
+            "D": {"Type": "Succeed"}}})
+    [problem] = err.value.errors
+    assert problem.path == "/States/C/Choices/0/Variable"
+    assert "script expressions" in problem.message

@@ -4,7 +4,7 @@ JSONPath: Variable and one comparison, or one of And/Or/Not. JSONata: a Conditio
 
 from __future__ import annotations
 
-from ..query.jsonpath import is_valid_path
+from ..query.jsonpath import path_syntax_error
 from ..query.timestamps import is_rfc3339
 from .problems import Problem
 
@@ -95,15 +95,18 @@ def _operator_count(site, at: tuple, rule: dict):
 def _operands(site, at: tuple, rule: dict):
     """Paths that parse and timestamps in RFC 3339; the schema has checked the other types."""
     variable = rule.get("Variable")
-    if isinstance(variable, str) and not is_valid_path(variable):
+    error = path_syntax_error(variable) if isinstance(variable, str) else None
+    if error:
         yield Problem(site.pointer(*at, "Variable"), f"Variable must be a valid JSONPath; "
-                                                     f"{variable!r} is not.")
+                                                     f"{variable!r} is not ({error}).")
     for op in COMPARISONS:
         value = rule.get(op)
         if not isinstance(value, str):
             continue
-        if op.endswith("Path") and not is_valid_path(value):
-            yield Problem(site.pointer(*at, op), f"{op} must be a valid JSONPath; {value!r} is not.")
+        error = path_syntax_error(value) if op.endswith("Path") else None
+        if error:
+            yield Problem(site.pointer(*at, op), f"{op} must be a valid JSONPath; {value!r} is not "
+                                                 f"({error}).")
         elif op.startswith("Timestamp") and not op.endswith("Path") and not is_rfc3339(value):
             yield Problem(site.pointer(*at, op), f"{op} must be an RFC 3339 timestamp such as "
                                                  f"2016-03-14T01:59:00Z; {value!r} is not.")
