@@ -15,7 +15,6 @@ from .definition.loader import load_definition_file, load_definition_text
 from .definition.problems import Problem
 from .definition.validator import validate as check
 from .engine.execution import Execution, ExecutionConfig
-from .engine.payload import MAX_PAYLOAD_BYTES
 from .engine.store import Checkpoint, Persistence
 from .engine.visits import Visit, visits_from
 from .errors import DefinitionError, InvalidExecutionInput
@@ -23,6 +22,7 @@ from .integrations import start_execution
 from .integrations.connections import redact
 from .integrations.mocks import MockConfig, MockConfigError, MockedTestCase, StateMocks, state_names
 from .integrations.services import Services
+from .limits import MAX_PAYLOAD_BYTES
 from .query.json_limits import MAX_NESTING, too_deep
 
 

@@ -9,10 +9,11 @@ import sys
 import click
 
 from asl_runtime.errors import DefinitionError, InvalidExecutionInput
+from asl_runtime.limits import MAX_PAYLOAD_BYTES
 from asl_runtime.query.json_limits import MAX_NESTING, finite_float
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-MAX_INPUT_BYTES = 262_144
+MAX_INPUT_BYTES = MAX_PAYLOAD_BYTES
 
 
 def _fail_usage(message: str) -> None:

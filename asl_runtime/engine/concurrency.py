@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
+from ..limits import MAX_THREADS
+
 
 def run_all(frame, jobs, max_concurrency: int = 0, steps=None):
     """Run job(child_frame) for each job; returns (results, children). Re-raises the first error.
@@ -23,7 +25,7 @@ def run_all(frame, jobs, max_concurrency: int = 0, steps=None):
             results.append(job(child))
         return results, children
     children = [frame.child(step) for step in steps]
-    workers = max_concurrency if max_concurrency and max_concurrency > 0 else min(len(jobs), 64)
+    workers = max_concurrency if max_concurrency and max_concurrency > 0 else min(len(jobs), MAX_THREADS)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(job, child) for job, child in zip(jobs, children)]
         done, pending = wait(futures, return_when=FIRST_EXCEPTION)

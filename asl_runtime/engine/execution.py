@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import DATA_LIMIT_EXCEEDED, QUERY_EVALUATION_ERROR, RUNTIME, ASLError, StateRuntimeError
+from ..limits import MAX_DURATION
 from ..query.timestamps import format_epoch
 from .clock import ExecutionAborted, ExecutionTimedOut, RealClock, VirtualClock
 from .events import Publisher
@@ -30,10 +31,6 @@ from .history import MAX_EVENTS, History, Recorder
 from .payload import payload_too_large
 from .retry import find_catcher, find_retrier, retry_delay
 from .states import ACTIONS
-
-
-#: How long AWS lets an execution run, by state machine type (StartExecution's quotas).
-MAX_DURATION = {"STANDARD": 365 * 24 * 3600, "EXPRESS": 5 * 60}
 
 #: Under the virtual clock a state takes no simulated time, so a loop that never waits would never
 #: reach its type's limit.  A scope (the machine, a branch, one Map iteration) that makes this many

@@ -13,12 +13,7 @@ from ..errors import RUNTIME, ASLError
 from ..query.io_jsonpath import to_json
 from ..query.timestamps import format_epoch
 
-#: AWS's limit on events in a Standard execution's history.
-MAX_EVENTS = 25_000
-
-#: An Express execution has no event limit (AWS keeps no history for it, only logs), so past this
-#: many events the oldest half is let go: memory stays bounded however long the execution runs.
-EXPRESS_WINDOW = 500_000
+from ..limits import EXPRESS_WINDOW, MAX_EVENTS
 
 # Detail fields that AWS returns as JSON text.
 _JSON_FIELDS = ("input", "output", "parameters")

@@ -2,34 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
-#: AWS's limit on a state's input or output, in bytes of UTF-8 JSON.
-MAX_PAYLOAD_BYTES = 262_144
-
-
-def _make_chunker():
-    """A function returning the compact JSON of a value as chunks (C encoder when available)."""
-    try:
-        from _json import make_encoder
-        from json.encoder import encode_basestring
-
-        def default(o):
-            raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
-
-        encoder = make_encoder(None, default, encode_basestring, False, ":", ",", False, False, False)
-        return lambda value: encoder(value, 0)
-    except (ImportError, TypeError):  # another Python: the pure encoder gives the same text
-        encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-        return lambda value: (encode(value),)
-
-
-_chunks = _make_chunker()
-
-
-def json_size(value) -> int:
-    """Bytes of the compact UTF-8 JSON of `value`; raises ValueError/TypeError if it is not JSON."""
-    return len("".join(_chunks(value)).encode("utf-8"))
+from ..limits import MAX_PAYLOAD_BYTES, json_chunks as _chunks, json_size  # noqa: F401 - json_size: re-exported
 
 
 def payload_too_large(value) -> bool:

@@ -18,10 +18,7 @@ from typing import Any
 
 from ..engine.clock import ExecutionAborted, ExecutionTimedOut, current_clock
 from ..errors import HEARTBEAT_TIMEOUT, TIMEOUT, ASLError
-
-#: A Task without TimeoutSeconds may run this long (AWS's documented default).
-DEFAULT_TASK_TIMEOUT = 99_999_999
-MAX_TOKEN_LENGTH = 2048  # the AWS API's limit on taskToken
+from ..limits import DEFAULT_TASK_TIMEOUT, MAX_TOKEN_LENGTH
 
 
 class TaskTokenError(Exception):

@@ -28,11 +28,12 @@ from ..definition.http_task import (ARRAY_FORMATS, BODY_ENCODINGS, DEFAULT_ARRAY
                                     PARAMETER_FIELDS, forbidden_header)
 from ..engine.clock import ExecutionTimedOut
 from ..errors import DATA_LIMIT_EXCEEDED, HTTP_SOCKET, RUNTIME, TIMEOUT, ASLError, StateRuntimeError
+from ..limits import MAX_PAYLOAD_BYTES
 from .connections import INVALID_CONNECTION_STATE, not_found
 
 #: Step Functions asks for at most this byte range of the response (the Range header it sets).
-RANGE = "bytes=0-262144"
-MAX_RESPONSE_BYTES = 262_144
+MAX_RESPONSE_BYTES = MAX_PAYLOAD_BYTES
+RANGE = f"bytes=0-{MAX_RESPONSE_BYTES}"
 #: The HTTP Task duration quota (hard): sending the request and receiving the response.
 MAX_SECONDS = 60.0
 JSON_CONTENT_TYPE = "application/json; charset=UTF-8"

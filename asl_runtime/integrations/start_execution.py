@@ -15,6 +15,7 @@ import uuid
 
 from ..engine.execution import Execution, ExecutionConfig
 from ..errors import RUNTIME, TASK_FAILED, TIMEOUT, ASLError
+from ..limits import MAX_EXECUTION_NESTING
 from ..query.io_jsonpath import to_json
 from . import aws
 from .resources import SYNC, SYNC2
@@ -22,7 +23,7 @@ from .resources import SYNC, SYNC2
 
 #: How deep executions may start one another in-process (a machine that starts itself would
 #: otherwise recurse until Python's stack gives out); past it StartExecution is refused.
-MAX_NESTING = 20
+MAX_NESTING = MAX_EXECUTION_NESTING
 MAX_CAUSE = 32_768
 
 

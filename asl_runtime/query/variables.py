@@ -6,31 +6,11 @@ after the assignment at 10 MiB.  Sizes are bytes of compact UTF-8 JSON, as for s
 
 from __future__ import annotations
 
-import json
-
 from ..errors import DATA_LIMIT_EXCEEDED, ASLError
-
-MAX_VARIABLE_BYTES = 262_144
-MAX_ASSIGN_BYTES = 262_144
-MAX_TOTAL_BYTES = 10 * 1024 * 1024
+from ..limits import MAX_ASSIGN_BYTES, MAX_VARIABLE_BYTES, json_size
+from ..limits import MAX_TOTAL_VARIABLE_BYTES as MAX_TOTAL_BYTES
 # Below this many visible variables the total cannot reach 10 MiB, so it is not measured.
 _TOTAL_CHECK_FROM = MAX_TOTAL_BYTES // MAX_VARIABLE_BYTES
-
-
-def json_size(value) -> int:
-    """Bytes of `value` as compact UTF-8 JSON; scalars without serialising."""
-    if value is None:
-        return 4
-    if value is True:
-        return 4
-    if value is False:
-        return 5
-    if isinstance(value, int):
-        return len(str(value))
-    if isinstance(value, str) and value.isascii() and value.isprintable() and '"' not in value \
-            and "\\" not in value:
-        return len(value) + 2
-    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
 
 
 def check_assigned(state_name: str, assigned: dict, visible: dict) -> dict:

@@ -16,11 +16,12 @@ import time
 import uuid
 from datetime import datetime
 
+from ..limits import MAX_PAYLOAD_BYTES
 from . import arns, runner
 from .errors import ServiceError, does_not_exist
 from .store_sqlite import ExecutionRecord, SqliteStore
 
-MAX_INPUT_BYTES = 262_144
+MAX_INPUT_BYTES = MAX_PAYLOAD_BYTES
 DEFAULT_PAGE = 100
 TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 REDRIVE_DAYS = 14

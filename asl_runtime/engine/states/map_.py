@@ -12,6 +12,7 @@ import uuid
 
 from ...errors import EXCEED_TOLERATED_FAILURE_THRESHOLD, RUNTIME, ASLError, StateRuntimeError
 from ...query.io_jsonpath import select_path, to_json
+from ...limits import MAX_THREADS
 from ..clock import ExecutionAborted
 from ...query.timestamps import format_epoch
 from ..history import History
@@ -277,7 +278,7 @@ def _iterate_on_threads(frame, state, effective, items, max_concurrency, tolerat
         return True, out
 
     timings = [(0.0, 0.0)] * len(items)
-    workers = max_concurrency if max_concurrency and max_concurrency > 0 else 40
+    workers = max_concurrency if max_concurrency and max_concurrency > 0 else MAX_THREADS
     results, failures = [], 0
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(items)))) as pool:
         for index, (ok, value) in enumerate(pool.map(one, range(len(items)))):
