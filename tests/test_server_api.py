@@ -353,3 +353,87 @@ def test_stop_reaches_a_task_waiting_for_its_activity_worker(sfn):
     execution = sfn.start_execution(stateMachineArn=arn)["executionArn"]
     sfn.stop_execution(executionArn=execution)
     assert sfn.describe_execution(executionArn=execution)["status"] == "ABORTED"
+
+
+# ------------------------------------------------------------------ redrive
+def test_redrive_continues_from_the_failed_state_without_rerunning_the_ones_that_succeeded(endpoint):
+    calls = []
+
+    def reserve(event, context):
+        calls.append("reserve")
+        return {"reserved": True}
+
+    def charge(event, context):
+        calls.append("charge")
+        if calls.count("charge") == 1:
+            raise RuntimeError("card service down")
+        return {"charged": True}
+
+    definition = {"StartAt": "Reserve", "States": {
+        "Reserve": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:reserve",
+                    "ResultPath": "$.reserve", "Next": "Charge"},
+        "Charge": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:charge",
+                   "ResultPath": "$.charge", "End": True}}}
+    with running_server(handlers={"reserve": reserve, "charge": charge}) as (_, url):
+        sfn = client(url)
+        arn = create(sfn, "redrive", definition)
+        execution = sfn.start_execution(stateMachineArn=arn, input='{"order": 1}')["executionArn"]
+        failed = wait_done(sfn, execution)
+        assert (failed["status"], failed["error"]) == ("FAILED", "RuntimeError")
+        assert failed["redriveStatus"] == "REDRIVABLE" and failed["redriveCount"] == 0
+        redriven = sfn.redrive_execution(executionArn=execution)
+        done = wait_done(sfn, execution)
+        assert done["status"] == "SUCCEEDED" and done["redriveCount"] == 1
+        assert done["redriveDate"] == redriven["redriveDate"]
+        assert json.loads(done["output"]) == {"order": 1, "reserve": {"reserved": True}, "charge": {"charged": True}}
+        assert calls == ["reserve", "charge", "charge"]  # Reserve did not run again
+        events = sfn.get_execution_history(executionArn=execution)["events"]
+        kinds = [e["type"] for e in events]
+        assert kinds.count("ExecutionFailed") == 1 and kinds.count("ExecutionRedriven") == 1
+        assert kinds[-1] == "ExecutionSucceeded" and [e["id"] for e in events] == list(range(1, len(events) + 1))
+        assert sfn.list_executions(stateMachineArn=arn, redriveFilter="REDRIVEN")["executions"][0]["name"] == \
+            execution.split(":")[-1]
+        with pytest.raises(ClientError) as excinfo:
+            sfn.redrive_execution(executionArn=execution)
+        assert error_code(excinfo) == "ExecutionNotRedrivable"  # it succeeded
+
+
+# ------------------------------------------------------------------ map runs
+def test_a_distributed_map_records_its_map_run(sfn):
+    definition = {"StartAt": "Fan", "States": {"Fan": {
+        "Type": "Map", "Label": "Fan", "MaxConcurrency": 5, "ToleratedFailurePercentage": 10, "End": True,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                          "StartAt": "Double", "States": {"Double": {"Type": "Pass", "End": True}}}}}}
+    arn = create(sfn, unique("dmap"), definition)
+    execution = sfn.start_execution(stateMachineArn=arn, input="[1, 2, 3]")["executionArn"]
+    assert wait_done(sfn, execution)["status"] == "SUCCEEDED"
+    runs = sfn.list_map_runs(executionArn=execution)["mapRuns"]
+    assert len(runs) == 1 and runs[0]["executionArn"] == execution
+    run = sfn.describe_map_run(mapRunArn=runs[0]["mapRunArn"])
+    assert run["status"] == "SUCCEEDED" and run["maxConcurrency"] == 5 and run["toleratedFailurePercentage"] == 10
+    assert run["itemCounts"]["total"] == 3 and run["itemCounts"]["succeeded"] == 3
+    with pytest.raises(ClientError) as excinfo:
+        sfn.update_map_run(mapRunArn=run["mapRunArn"], maxConcurrency=1)
+    assert error_code(excinfo) == "ValidationException"
+    with pytest.raises(ClientError) as excinfo:
+        sfn.describe_map_run(mapRunArn=run["mapRunArn"] + "x")
+    assert error_code(excinfo) == "ResourceNotFound"
+
+
+# ------------------------------------------------------------------ every operation
+def test_every_operation_of_the_service_model_is_served(endpoint):
+    """Each of botocore's operations answers with its own result or error, never UnknownOperation."""
+    import botocore.loaders
+
+    model = botocore.loaders.Loader().load_service_model("stepfunctions", "service-2")
+    raw = client(endpoint, parameter_validation=False)
+    served = []
+    for operation in model["operations"]:
+        method = getattr(raw, "".join("_" + c.lower() if c.isupper() else c for c in operation).lstrip("_"))
+        try:
+            method()  # no members at all: a ValidationException for most, a result for the List ones
+        except ClientError as exc:
+            assert exc.response["Error"]["Code"] != "UnknownOperationException", operation
+            assert exc.response["ResponseMetadata"]["HTTPStatusCode"] == 400, operation
+        served.append(operation)
+    assert len(served) == len(model["operations"]) == 37

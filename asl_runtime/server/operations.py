@@ -508,7 +508,8 @@ class StepFunctions:
                 meta["testCase"] = test_case
             self.store.put_meta(arn, meta)
             self.running[arn] = runner.start(compiled, execution_input, self.store, name=name,
-                                             on_done=self._finished, **options)
+                                             on_done=self._finished, observers=[MapRuns(self.store, compiled)],
+                                             **options)
         return {"executionArn": arn, "startDate": now}
 
     def _finished(self, arn: str) -> None:
@@ -573,7 +574,7 @@ class StepFunctions:
             self.store.truncate_events(record.arn, len(checkpoint.history) if checkpoint else 0)
             self.running[record.arn] = runner.start(
                 compiled, record.input, self.store, name=record.name, on_done=self._finished,
-                resume=checkpoint, **options)
+                resume=checkpoint, observers=[MapRuns(self.store, compiled)], **options)
 
     def StartSyncExecution(self, req: dict) -> dict:
         from ..integrations.mocks import MockConfigError
@@ -725,7 +726,40 @@ class StepFunctions:
         return _page(items, req, "executions", "executionArn")
 
     def _map_run_children(self, map_run_arn: str) -> list[ExecutionRecord]:
-        raise ServiceError("ResourceNotFound", f"Resource not found: '{map_run_arn}'", resourceName=map_run_arn)
+        self._map_run(map_run_arn)
+        return [r for r in self.store.list_executions() if r.map_run_arn == map_run_arn]
+
+    # ================================================================== map runs
+    def _map_run(self, arn: str) -> dict:
+        arns.parse(arn, "mapRun")
+        run = self.store.get_resource(arn, "mapRun")
+        if run is None:
+            raise ServiceError("ResourceNotFound", f"Resource not found: '{arn}'", resourceName=arn)
+        return run
+
+    def DescribeMapRun(self, req: dict) -> dict:
+        return {k: v for k, v in self._map_run(req["mapRunArn"]).items() if v is not None}
+
+    def ListMapRuns(self, req: dict) -> dict:
+        record = self._execution(req["executionArn"])
+        items = [{k: run[k] for k in ("executionArn", "mapRunArn", "stateMachineArn", "startDate", "stopDate")
+                  if run.get(k) is not None} for run in self.store.resources("mapRun", record.arn)]
+        return _page(items, req, "mapRuns", "mapRunArn")
+
+    def UpdateMapRun(self, req: dict) -> dict:
+        changes = {k: req[k] for k in ("maxConcurrency", "toleratedFailurePercentage", "toleratedFailureCount")
+                   if k in req}
+        if not changes:
+            raise ServiceError("ValidationException", "At least one of maxConcurrency, toleratedFailurePercentage "
+                               "or toleratedFailureCount must be given", reason="MISSING_REQUIRED_PARAMETER")
+        with self._lock:
+            run = self._map_run(req["mapRunArn"])
+            if run["status"] != "RUNNING":
+                raise ServiceError("ValidationException", f"Map run {run['mapRunArn']} is {run['status']} and can "
+                                   f"no longer be updated", reason="CANNOT_UPDATE_COMPLETED_MAP_RUN")
+            run.update(changes)
+            self.store.put_resource(run["mapRunArn"], "mapRun", run, parent=run["executionArn"])
+        return {}
 
     def GetExecutionHistory(self, req: dict) -> dict:
         record = self._execution(req["executionArn"])
@@ -754,6 +788,52 @@ class StepFunctions:
             handle.result()
             record = self.store.get_execution(record.arn)
         return {"stopDate": record.stop_date if record.stop_date is not None else self._now()}
+
+    def RedriveExecution(self, req: dict) -> dict:
+        """Continue a FAILED, TIMED_OUT or ABORTED Standard execution from the state it ended in.
+
+        The states that succeeded are not run again; the history goes on with ExecutionRedriven.
+        """
+        from ..engine.store import Checkpoint
+        from ..query.timestamps import format_epoch
+
+        with self._lock:
+            record = self._execution(req["executionArn"])
+            meta = self.store.meta(record.arn)
+            status, reason = self._redrive_status(record, meta)
+            if status != "REDRIVABLE":
+                raise ServiceError("ExecutionNotRedrivable", f"Execution {record.arn} is not redrivable: {reason}")
+            if record.arn in self.running:
+                raise ServiceError("ExecutionNotRedrivable", f"Execution {record.arn} is still running")
+            machine = self.store.get_resource(record.state_machine_arn, "stateMachine")
+            version = self.store.get_resource(meta["stateMachineVersionArn"], "version") \
+                if meta.get("stateMachineVersionArn") else None
+            source = version or machine
+            if source is None:
+                raise ServiceError("ExecutionNotRedrivable", f"The state machine of {record.arn} was deleted")
+            events = self.store.events(record.arn)
+            last = self.store.last_checkpoint(record.arn)
+            now = self._now()
+            count = meta.get("redriveCount", 0) + 1
+            redriven = {"timestamp": format_epoch(now), "type": "ExecutionRedriven", "id": len(events) + 1,
+                        "previousEventId": len(events), "executionRedrivenEventDetails": {"redriveCount": count}}
+            self.store.append_events(record.arn, [redriven])
+            if last is None:  # it ended in its first state
+                definition = json.loads(source["definition"])
+                last = Checkpoint(definition["StartAt"], record.input, {}, [], None, record.start_date)
+            checkpoint = Checkpoint(last.next_state, last.input, last.variables, events + [redriven], last.clock,
+                                    record.start_date)
+            meta.update(redriveCount=count, redriveDate=now)
+            self.store.put_meta(record.arn, meta)
+            record.status, record.stop_date, record.output, record.error, record.cause = "RUNNING", None, None, None, None
+            self.store.save_execution(record)
+            compiled = self._compiled(source.get("stateMachineVersionArn", machine["stateMachineArn"]),
+                                      source["revisionId"], source["definition"])
+            options = self._run_options(machine, meta.get("testCase"))
+            self.running[record.arn] = runner.start(compiled, record.input, self.store, name=record.name,
+                                                    on_done=self._finished, resume=checkpoint,
+                                                    observers=[MapRuns(self.store, compiled)], **options)
+        return {"redriveDate": now}
 
     # ================================================================== tags
     def _tagged(self, arn: str) -> str:
@@ -803,6 +883,87 @@ class StepFunctions:
         out = {"result": "FAIL" if any(d["severity"] == "ERROR" for d in found) else "OK",
                "diagnostics": found[:limit], "truncated": len(found) > limit}
         return out
+
+
+class MapRuns:
+    """An observer that records each distributed Map's map run (DescribeMapRun, ListMapRuns).
+
+    The engine reports a map run's start, its item count and its end, not each child execution,
+    so the item and execution counts follow the run's outcome: all running, then all succeeded
+    (or, when it fails, the items not known to have succeeded counted as failed).
+    """
+
+    def __init__(self, store, compiled):
+        self.store = store
+        self.definition = compiled.definition
+        self.lock = threading.Lock()
+        self.entered: dict[tuple, str] = {}   # scope -> the Map state last entered there
+        self.length: dict[tuple, int] = {}
+        self.open: dict[tuple, dict] = {}
+
+    def __call__(self, event) -> None:
+        kind = event.type
+        if kind == "MapStateEntered":
+            self.entered[event.scope] = event.details.get("name")
+        elif kind == "MapStateStarted":
+            self.length[event.scope] = event.details.get("length", 0)
+        elif kind == "MapRunStarted":
+            self._started(event)
+        elif kind in ("MapRunSucceeded", "MapRunFailed", "MapRunAborted"):
+            self._ended(event, {"MapRunSucceeded": "SUCCEEDED", "MapRunFailed": "FAILED"}.get(kind, "ABORTED"))
+
+    def _started(self, event) -> None:
+        state = _find_state(self.definition, self.entered.get(event.scope)) or {}
+        total = self.length.get(event.scope, 0)
+        arn = event.details["mapRunArn"]
+        prefix, _, rest = arn.partition(":mapRun:")
+        run = {"mapRunArn": arn, "executionArn": event.execution_arn, "status": "RUNNING",
+               "stateMachineArn": f"{prefix}:stateMachine:{rest.rsplit(':', 1)[0]}",
+               "startDate": event.timestamp, "stopDate": None,
+               "maxConcurrency": state.get("MaxConcurrency", 0) if isinstance(state.get("MaxConcurrency"), int) else 0,
+               "toleratedFailurePercentage": float(state.get("ToleratedFailurePercentage", 0))
+               if isinstance(state.get("ToleratedFailurePercentage"), (int, float)) else 0.0,
+               "toleratedFailureCount": state.get("ToleratedFailureCount", 0)
+               if isinstance(state.get("ToleratedFailureCount"), int) else 0,
+               "itemCounts": _counts(total, running=total), "executionCounts": _counts(total, running=total),
+               "redriveCount": 0}
+        with self.lock:
+            self.open[event.scope] = run
+        self.store.put_resource(arn, "mapRun", run, parent=event.execution_arn)
+
+    def _ended(self, event, status: str) -> None:
+        with self.lock:
+            run = self.open.pop(event.scope, None)
+        if run is None:
+            return
+        total = run["itemCounts"]["total"]
+        counts = _counts(total, succeeded=total) if status == "SUCCEEDED" else \
+            _counts(total, **{"failed" if status == "FAILED" else "aborted": total})
+        run.update(status=status, stopDate=event.timestamp, itemCounts=counts, executionCounts=dict(counts))
+        self.store.put_resource(run["mapRunArn"], "mapRun", run, parent=run["executionArn"])
+
+
+def _counts(total: int, **given) -> dict:
+    counts = dict.fromkeys(("pending", "running", "succeeded", "failed", "timedOut", "aborted", "resultsWritten"), 0)
+    counts.update(given, total=total)
+    return counts
+
+
+def _find_state(definition, name):
+    """The state named `name` anywhere in the definition (Map and Parallel nest states)."""
+    if not isinstance(definition, dict) or name is None:
+        return None
+    states = definition.get("States") or {}
+    if name in states:
+        return states[name]
+    for state in states.values():
+        if not isinstance(state, dict):
+            continue
+        for nested in [state.get("ItemProcessor"), state.get("Iterator"), *(state.get("Branches") or [])]:
+            found = _find_state(nested, name)
+            if found is not None:
+                return found
+    return None
 
 
 # ====================================================================== paging and rendering

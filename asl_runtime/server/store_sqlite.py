@@ -22,7 +22,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS executions (
     arn TEXT PRIMARY KEY, state_machine_arn TEXT, name TEXT, status TEXT, input TEXT, output TEXT,
     error TEXT, cause TEXT, start_date REAL, stop_date REAL, parent_arn TEXT, map_run_arn TEXT,
-    checkpoint TEXT, seq INTEGER);
+    checkpoint TEXT, seq INTEGER, last_checkpoint TEXT);
 CREATE INDEX IF NOT EXISTS executions_by_machine ON executions (state_machine_arn, seq);
 CREATE INDEX IF NOT EXISTS executions_by_status ON executions (status);
 CREATE TABLE IF NOT EXISTS events (arn TEXT, id INTEGER, body TEXT, PRIMARY KEY (arn, id)) WITHOUT ROWID;
@@ -74,14 +74,17 @@ class SqliteStore:
             checkpoint = record.checkpoint.to_dict()
             checkpoint["history"] = len(checkpoint["history"])
         with self._lock:
-            row = self._db.execute("SELECT seq FROM executions WHERE arn = ?", (record.arn,)).fetchone()
+            row = self._db.execute("SELECT seq, last_checkpoint FROM executions WHERE arn = ?",
+                                   (record.arn,)).fetchone()
             seq = row[0] if row else self._next_seq()
+            # The last checkpoint outlives the run's end: RedriveExecution continues from it.
+            last = _dump(checkpoint) if checkpoint is not None else (row[1] if row else None)
             self._db.execute(
-                "INSERT OR REPLACE INTO executions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO executions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (record.arn, record.state_machine_arn, record.name, record.status, _dump(record.input),
                  _dump(record.output, missing_as_null=record.status != "SUCCEEDED"), record.error, record.cause,
                  record.start_date, record.stop_date, record.parent_arn, record.map_run_arn,
-                 _dump(checkpoint, missing_as_null=True), seq))
+                 _dump(checkpoint, missing_as_null=True), seq, last))
 
     def get_execution(self, arn: str) -> ExecutionRecord | None:
         with self._lock:
@@ -123,6 +126,15 @@ class SqliteStore:
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
+
+    def last_checkpoint(self, arn: str) -> Checkpoint | None:
+        """The checkpoint of the last top-level state the execution completed, even once it ended."""
+        with self._lock:
+            row = self._db.execute("SELECT last_checkpoint FROM executions WHERE arn = ?", (arn,)).fetchone()
+        checkpoint = _checkpoint(row[0]) if row else None
+        if checkpoint is not None:
+            checkpoint.history = self.events(arn)[:checkpoint.history]
+        return checkpoint
 
     def truncate_events(self, arn: str, keep: int) -> None:
         """Forget the events after the first `keep` (those of a state that will run again)."""
@@ -229,7 +241,7 @@ def _scope(steps):
 
 
 def _record(row) -> ExecutionRecord:
-    (arn, sm_arn, name, status, input_, output, error, cause, start, stop, parent, map_run, checkpoint, _) = row
+    (arn, sm_arn, name, status, input_, output, error, cause, start, stop, parent, map_run, checkpoint, _, _) = row
     return ExecutionRecord(
         arn=arn, state_machine_arn=sm_arn, name=name, status=status,
         input=json.loads(input_) if input_ is not None else None,
