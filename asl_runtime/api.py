@@ -181,7 +181,9 @@ class StateMachine:
         config or mock, an unknown test case, or a mock of a state the machine lacks raises
         MockConfigError before anything runs.  `connections` (EventBridge connection ARN ->
         AuthParameters, or a JSON file of them) authorize HTTP Tasks; a malformed one raises
-        ConnectionsError before anything runs.
+        ConnectionsError before anything runs.  `tracer_provider` (an OpenTelemetry TracerProvider)
+        records the execution as spans (views/traces.py); without one, OTLP export happens when the
+        standard OTEL_EXPORTER_OTLP_* variables are set.
         """
         execution = self._execution(input, **options)
         return ExecutionResult.from_execution(execution, execution.run())
@@ -196,7 +198,7 @@ class StateMachine:
                    state_machine_type: str | None = None, express_execution_id: str | None = None,
                    mock_config=None, test_case: str | None = None, mocks: dict | None = None,
                    state_machines=None, connections=None, services=None, observers=None, store=None,
-                   resume=None):
+                   resume=None, tracer_provider=None):
         """The Execution run() and start() run, with every option checked first."""
 
         if state_machine_type is not None and state_machine_type.upper() == "EXPRESS":
@@ -226,6 +228,7 @@ class StateMachine:
             services = services.derive(handlers=handlers, mocks=mocks, state_machines=state_machines,
                                        connections=connections)
         persistence = Persistence(store, mask=_secret_mask(services)) if store is not None else None
+        observers = _with_tracing(observers, tracer_provider)
         return Execution(self.machine, input, config, services, clock=clock, observers=observers, resume=resume,
                          persistence=persistence)
 
@@ -331,3 +334,20 @@ def _load_machine(value, name: str):
 
 
 start_execution.machine_loader = _load_machine
+
+
+def _with_tracing(observers, tracer_provider):
+    """The observers plus the span recorder when a tracer provider is given or OTEL_* ask for one.
+
+    The one place the API reaches into views/: only when tracing is on, and only for the
+    recorder, which is an observer like any other.
+    """
+    if tracer_provider is None:
+        if not (os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")):
+            return observers
+        from .views.traces import global_provider_from_environment
+        tracer_provider = global_provider_from_environment()
+        if tracer_provider is None:
+            return observers
+    from .views.traces import SpanRecorder
+    return [*(observers or ()), SpanRecorder(tracer_provider)]

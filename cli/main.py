@@ -125,13 +125,22 @@ def run(file, input_text, input_file, handlers_files, fmt, history, clock, name,
         connections = Connections.load(connections_file) if connections_file else None
     except ConnectionsError as exc:
         _fail_usage(f"--connections: {exc}")
+    options = dict(
+        handlers=handlers, clock=clock, execution_name=name,
+        state_machine_name=state_machine_name, account_id=account_id, region=region, role_arn=role_arn,
+        state_machine_type=(sm_type or "STANDARD").upper(),
+        express_execution_id=os.environ.get("ASL_EXPRESS_EXECUTION_ID") or None,
+        mock_config=mock_config, test_case=test_case, state_machines=nested, connections=connections)
+    # Live: asked for, or by default on a terminal under the real clock; never when not a terminal.
+    live_view = fmt == "text" and (live if live is not None else clock == "real") and sys.stdout.isatty()
+    model = None
     try:
-        result = machine.run(
-            execution_input, handlers=handlers, clock=clock, execution_name=name,
-            state_machine_name=state_machine_name, account_id=account_id, region=region, role_arn=role_arn,
-            state_machine_type=(sm_type or "STANDARD").upper(),
-            express_execution_id=os.environ.get("ASL_EXPRESS_EXECUTION_ID") or None,
-            mock_config=mock_config, test_case=test_case, state_machines=nested, connections=connections)
+        if live_view:
+            from .render import run_live
+            result, model = run_live(lambda observers: machine.run(execution_input, observers=observers, **options),
+                                     machine.definition, no_color)
+        else:
+            result = machine.run(execution_input, **options)
     except MockConfigError as exc:
         _fail_usage(str(exc))
     except InvalidExecutionInput as exc:
@@ -144,7 +153,7 @@ def run(file, input_text, input_file, handlers_files, fmt, history, clock, name,
         from .render import render_execution
         render_execution(result, show_history=history, definition=machine.definition, clock=clock,
                          show_io=show_io, state=state_name, timeline=timeline, graph=show_graph,
-                         no_color=no_color)
+                         no_color=no_color, model=model)
     if result.error == "Lambda.ResourceNotFoundException" and not handlers:
         click.echo("asl: hint: no handlers were given; pass --handlers FILE with a function named after "
                    "the Lambda function", err=True)

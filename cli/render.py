@@ -54,6 +54,16 @@ def render_execution(result, show_history: bool = False, *, definition: dict | N
         console.print(table)
 
 
+def run_live(run, definition, no_color: bool = False):
+    """Run with the live view drawing from the event stream; (result, the model it drew)."""
+    from asl_runtime.views.console import make_console
+    from asl_runtime.views.live import run_live as live
+
+    result, model = live(make_console(no_color), definition, lambda observer: run([observer]))
+    model.execution_arn = result.execution_arn
+    return result, model
+
+
 def execution_model(result, definition, clock):
     """The views' model of a run: the same one `asl show` builds from an AWS history."""
     from asl_runtime.views.model import ExecutionModel
@@ -61,4 +71,14 @@ def execution_model(result, definition, clock):
     model = ExecutionModel.from_history(result.history, definition=definition)
     model.execution_arn = result.execution_arn
     model.source = clock
+    # What the history does not say but the engine's visit records do: the Choice rule matched.
+    pending: dict = {}
+    for visit in getattr(result, "visits_all", None) or ():
+        pending.setdefault(visit.qualified_name, []).append(visit)
+    for _, visit in model.walk():
+        records = pending.get(visit.qualified_name)
+        if records:
+            record = records.pop(0)
+            if getattr(record, "choice_rule", None) is not None:
+                visit.choice_rule = record.choice_rule
     return model

@@ -100,7 +100,8 @@ def test_graph_as_mermaid_and_dot(files):
     mermaid = asl("graph", path, "--format", "mermaid").stdout
     assert mermaid.startswith("flowchart TD\n")
     assert 's_Route -->|"$.total > 1000"| s_ManualReview' in mermaid
-    assert 's_Charge -. "catch Card.Declined" .-> s_Rejected' in mermaid
+    assert 's_Charge -.->|"catch Card.Declined"| s_Rejected' in mermaid
+    assert not re.search(r"\bend\b(?!$)", mermaid.replace("  end\n", "\n"))  # `end` only closes subgraphs
     assert 'subgraph s_Fulfil["Parallel: Fulfil"]' in mermaid and 'subgraph b_Fulfil_1_["branch 1"]' in mermaid
     dot = asl("graph", path, "--format", "dot").stdout
     assert dot.startswith("digraph StateMachine {") and dot.rstrip().endswith("}")
@@ -222,3 +223,19 @@ def test_run_timeline_graph_and_state(files):
     assert "Lines[1]/Label  visit 2 of 2" in text
     assert "Label  ✓ visited ×2" in text and "Rejected" in text
     assert "█ critical path" in text
+
+
+def test_show_format_json_is_the_model_for_tools(tmp_path):
+    saved = tmp_path / "run.json"
+    example = EXAMPLES / "report_pipeline"
+    asl("run", example / "definition.asl.json", "--input-file", example / "input.json",
+        "--handlers", example / "handlers.py", "--save", saved)
+    out = json.loads(asl("show", saved, "--format", "json").stdout)
+    assert out["status"] == "SUCCEEDED" and out["transitions"] == 9
+    extract_all = out["states"][0]
+    assert extract_all["name"] == "ExtractAll" and [c["index"] for c in extract_all["children"]] == [0, 1, 2, 3]
+    retried = extract_all["children"][1]["states"][0]
+    assert [a["error"] for a in retried["attempts"]] == ["SourceBusy", "SourceBusy", None]
+    assert [a["backoff_seconds"] for a in retried["attempts"]] == [2.0, 4.0, None]
+    caught = extract_all["children"][2]["states"][0]
+    assert caught["status"] == "CAUGHT" and caught["caught"]["next"] == "MarkSkipped"

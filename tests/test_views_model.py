@@ -204,3 +204,48 @@ def test_graph_with_the_path_taken(nested_result):
     console.print(graph_text(NESTED, 80, path=model.state_names(), visits={"Item": 3}))
     text = console.export_text()
     assert "Item  ✓ visited ×3" in text and "Charge  ✓ visited" in text
+
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "state_machines"
+
+
+@pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.iterdir() if (p / "definition.asl.json").is_file()))
+def test_every_example_renders_in_every_view(example):
+    from asl_runtime.integrations.local_lambda import load_handlers
+    from asl_runtime.views.report import report_html
+    from asl_runtime.views.svg import svg
+    from asl_runtime.views.graph_model import graph_of
+
+    folder = EXAMPLES / example
+    definition = json.loads((folder / "definition.asl.json").read_text())
+    handlers = load_handlers(str(folder / "handlers.py")) if (folder / "handlers.py").is_file() else None
+    options = {}
+    if (folder / "mocks.json").is_file():
+        mocks = json.loads((folder / "mocks.json").read_text())
+        machine_name, cases = next(iter(mocks["StateMachines"].items()))
+        options = {"mock_config": str(folder / "mocks.json"), "test_case": next(iter(cases["TestCases"]))}
+    result = StateMachine.from_json(definition).run(json.loads((folder / "input.json").read_text()),
+                                                    handlers=handlers, **options)
+    model = ExecutionModel.from_history(result.history, definition=definition)
+    text = render(model, width=80, show_timeline=True, show_io=True, graph_definition=definition)
+    for name in {e["stateEnteredEventDetails"]["name"] for e in result.history if "stateEnteredEventDetails" in e}:
+        assert f" {name}  " in text
+    assert all(len(line) <= 80 for line in text.splitlines() if "█" in line or "▒" in line)
+    html = report_html(model, definition)
+    assert html.count("<svg") == 1 and svg(graph_of(definition)).startswith("<svg")
+
+
+def test_child_executions_show_under_the_task_that_started_them():
+    child = {"StartAt": "Double", "States": {"Double": {"Type": "Pass", "End": True}}}
+    parent = {"StartAt": "Bill", "States": {"Bill": {
+        "Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync:2", "End": True,
+        "Parameters": {"StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:Billing",
+                       "Input": {"n": 2}}}}}
+    from asl_runtime.views.live import LiveModel
+
+    live = LiveModel()
+    result = StateMachine.from_json(parent).run({}, state_machines={"Billing": child}, observers=[live])
+    arn = result.output["ExecutionArn"]
+    for model in (ExecutionModel.from_history(result.history), live.model):
+        assert model.root[0].child_executions == [{"arn": arn, "status": "SUCCEEDED", "kind": "execution"}]
+        assert f"↳ child execution {arn}  SUCCEEDED" in render(model, width=200)

@@ -61,3 +61,85 @@ def test_a_recorded_history_becomes_nested_spans(exporter):
     assert root.attributes["aws.stepfunctions.execution.arn"] == result.execution_arn
     assert by_name["Failed"].status.status_code is StatusCode.ERROR
     assert (root.end_time - root.start_time) / 1e9 == pytest.approx(result.duration, abs=0.01)
+
+
+def test_run_with_a_tracer_provider_nests_a_handlers_spans_under_its_attempt(exporter):
+    from opentelemetry import trace
+
+    def charge_with_span(event, context):
+        with trace.get_tracer("shop").start_as_current_span("charge card") as span:
+            span.set_attribute("order", event["items"][0])
+        raise __import__("test_views_model").Busy("card processor busy")
+
+    result = StateMachine.from_json(NESTED).run({"items": [3, 1, 2]}, handlers={"charge": charge_with_span},
+                                                execution_name="order-8", tracer_provider=exporter.provider)
+    # The handler's tracer comes from the global provider; the attempt span is its current span.
+    spans = exporter.get_finished_spans()
+    by_id = {s.context.span_id: s for s in spans}
+    parents = tree(spans)
+    assert parents["order-8"] is None and parents["Each[1]"] == "Each" and parents["Item"].startswith("Each[")
+    assert parents["Charge attempt 2"] == "Charge" and parents["Fan branch 1"] == "Fan"
+    root = next(s for s in spans if s.name == "order-8")
+    assert root.attributes["aws.stepfunctions.execution.arn"] == result.execution_arn
+    assert {s.context.trace_id for s in spans} == {root.context.trace_id}
+
+
+def test_a_handlers_own_spans_nest_under_the_attempt_that_ran_it():
+    """With the SDK provider set globally (as OTLP export does), handler spans join the trace."""
+    from opentelemetry import trace
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("shop")
+
+    def handler(event, context):
+        with tracer.start_as_current_span("charge card"):
+            pass
+        return {"ok": True}
+
+    machine = {"StartAt": "Charge", "States": {"Charge": {
+        "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:charge", "End": True}}}
+    StateMachine.from_json(machine).run({}, handlers={"charge": handler}, tracer_provider=provider,
+                                        execution_name="order-9")
+    parents = tree(exporter.get_finished_spans())
+    assert parents == {"charge card": "Charge attempt 1", "Charge attempt 1": "Charge", "Charge": "order-9",
+                       "order-9": None}
+    assert trace.get_current_span() is trace.INVALID_SPAN  # the attempt's context was detached
+
+
+def test_otlp_export_when_the_otel_variables_name_an_endpoint(monkeypatch):
+    """OTEL_EXPORTER_OTLP_ENDPOINT set: spans go over OTLP/HTTP to it (a loopback collector here)."""
+    import http.server
+    import threading
+
+    pytest.importorskip("opentelemetry.exporter.otlp.proto.http", reason="the OTLP exporter is not installed")
+    from asl_runtime.views import traces
+
+    received = []
+
+    class Collector(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - http.server's naming
+            received.append((self.path, self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-protobuf")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Collector)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{server.server_port}")
+        provider = traces.otlp_provider_from_environment()
+        assert provider is not None
+        machine = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+        StateMachine.from_json(machine).run({}, tracer_provider=provider, execution_name="exported")
+        assert provider.force_flush(10_000)
+        provider.shutdown()
+    finally:
+        server.shutdown()
+    assert received and received[0][0] == "/v1/traces"
+    assert b"exported" in b"".join(body for _, body in received)

@@ -173,14 +173,15 @@ def _mermaid_graph(graph: Graph, prefix: str, lines: list, ids: dict, indent: st
         if source is None or target is None:
             continue
         if edge.kind == "catch":
-            lines.append(f'{indent}{source} -. "catch {_quote(edge.label)}" .-> {target}')
+            lines.append(f'{indent}{source} -.->|"catch {_quote(edge.label)}"| {target}')
         elif edge.kind in ("choice", "default"):
             lines.append(f'{indent}{source} -->|"{_quote(edge.label)}"| {target}')
         else:
             lines.append(f"{indent}{source} --> {target}")
     for name, node in graph.nodes.items():
         if node.end:
-            lines.append(f"{indent}{ids[(prefix, name)]} --> {_ident(prefix + 'end_', '')}(( ))")
+            # Mermaid reads a lowercase `end` as a keyword: the end marker is `stop`.
+            lines.append(f"{indent}{ids[(prefix, name)]} --> {_ident(prefix + 'stop_', '')}(( ))")
 
 
 def dot(definition: dict | Graph) -> str:

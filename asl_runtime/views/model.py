@@ -34,6 +34,8 @@ _MAP_ITERATION = {"MapIterationStarted": "RUNNING", "MapIterationSucceeded": "SU
 _EXECUTION_END = {"ExecutionSucceeded": "SUCCEEDED", "ExecutionFailed": "FAILED", "ExecutionAborted": "ABORTED",
                   "ExecutionTimedOut": "TIMED_OUT"}
 _PAYLOAD_FIELDS = ("input", "output", "parameters")
+_BRANCH_EVENTS = {"ParallelBranchStarted": "RUNNING", "ParallelBranchSucceeded": "SUCCEEDED",
+                  "ParallelBranchFailed": "FAILED"}
 _NEW_BRANCH = "new-branch"  # continuation after ParallelStateStarted: the next event opens a branch
 
 
@@ -243,8 +245,13 @@ class ExecutionModel:
 
     # ------------------------------------------------------------------ placement
     def _place_known(self, event: Event) -> _Pos:
-        visit = self._apply(event, event.scope)
-        return _Pos(event.scope, event.scope, visit)
+        scope = event.scope
+        if event.type in _MAP_ITERATION:  # an iteration's own events, if given in the Map's scope
+            step = ("Map", event.details.get("name"), _int(event.details.get("index")))
+            if not scope or scope[-1] != step:
+                scope = event.scope = scope + (step,)
+        visit = self._apply(event, scope)
+        return _Pos(scope, scope, visit)
 
     def _place_inferred(self, event: Event) -> _Pos:
         prev = self._pos.get(event.previous_id) if self._use_ids else self._last
@@ -421,6 +428,16 @@ class ExecutionModel:
                 visit.status, visit.left = "ABORTED", ts
                 self._end_attempt(visit, ts, None, None)
             return visit
+        if t in _BRANCH_EVENTS:  # engine-only, in the branch's own scope
+            if scope and scope[-1][0] == "Parallel":
+                self._states_at(scope)
+                node = self._scopes[scope]
+                node.status = _BRANCH_EVENTS[t]
+                if t == "ParallelBranchStarted":
+                    node.started = ts
+                else:
+                    node.ended = ts
+            return None
         visit = self._visit_here(scope, event)
         if t in _MAP_ITERATION:
             node = self._scopes.get(scope)
@@ -460,7 +477,7 @@ class ExecutionModel:
             self._end_children(visit, ts, "SUCCEEDED")
             output = d.get("output")
             if isinstance(output, dict) and isinstance(output.get("ExecutionArn"), str) \
-                    and (visit.resource or "").startswith("arn:aws:states:::states:startExecution"):
+                    and (d.get("resourceType") == "states" or "startExecution" in (visit.resource or "")):
                 _add_child_execution(visit, output["ExecutionArn"], output.get("Status"))
             return visit
         if t in _ATTEMPT_FAILED or t in ("MapStateFailed", "ParallelStateFailed", "MapRunFailed"):

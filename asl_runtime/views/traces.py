@@ -48,6 +48,8 @@ class SpanRecorder:
     # ----------------------------------------------------------------- intake
     def __call__(self, event) -> None:
         """Observer entry: the engine's Event (engine/events.py) or the views' model Event."""
+        if self.execution_arn is None and getattr(event, "execution_arn", None):
+            self.execution_arn = event.execution_arn
         self.record(event.type, event.details or {}, event.timestamp, tuple(event.scope or ()))
 
     def record(self, type_: str, details: dict, timestamp, scope: tuple) -> None:
@@ -269,3 +271,25 @@ def otlp_provider_from_environment():
                                                                                        "asl-runtime")}))
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     return provider
+
+
+_GLOBAL = None
+
+
+def global_provider_from_environment():
+    """The global TracerProvider when one is set up; else, once, an OTLP one made global.
+
+    Made global so that spans a handler starts through `trace.get_tracer()` reach the same
+    exporter as the execution's, nested under their attempt.
+    """
+    global _GLOBAL
+    from opentelemetry import trace
+
+    current = trace.get_tracer_provider()
+    if not isinstance(current, (trace.ProxyTracerProvider, trace.NoOpTracerProvider)):
+        return current
+    if _GLOBAL is None:
+        _GLOBAL = otlp_provider_from_environment()
+        if _GLOBAL is not None:
+            trace.set_tracer_provider(_GLOBAL)
+    return _GLOBAL
