@@ -183,7 +183,8 @@ class StateMachine:
         AuthParameters, or a JSON file of them) authorize HTTP Tasks; a malformed one raises
         ConnectionsError before anything runs.  `tracer_provider` (an OpenTelemetry TracerProvider)
         records the execution as spans (views/traces.py); without one, OTLP export happens when the
-        standard OTEL_EXPORTER_OTLP_* variables are set.
+        standard OTEL_EXPORTER_OTLP_* variables are set.  AWS calls go only to moto or a configured
+        endpoint unless `allow_aws=True` (or ASL_ALLOW_AWS=1).
         """
         execution = self._execution(input, **options)
         return ExecutionResult.from_execution(execution, execution.run())
@@ -198,7 +199,7 @@ class StateMachine:
                    state_machine_type: str | None = None, express_execution_id: str | None = None,
                    mock_config=None, test_case: str | None = None, mocks: dict | None = None,
                    state_machines=None, connections=None, services=None, observers=None, store=None,
-                   resume=None, tracer_provider=None):
+                   resume=None, tracer_provider=None, allow_aws: bool | None = None):
         """The Execution run() and start() run, with every option checked first."""
 
         if state_machine_type is not None and state_machine_type.upper() == "EXPRESS":
@@ -223,10 +224,11 @@ class StateMachine:
             state_machine_type=state_machine_type or "STANDARD", express_execution_id=express_execution_id)
         if services is None:
             services = Services(handlers=handlers, mocks=mocks, state_machines=state_machines,
-                                connections=connections)
-        elif handlers or mocks is not None or state_machines or connections is not None:
+                                connections=connections, allow_aws=allow_aws)
+        elif handlers or mocks is not None or state_machines or connections is not None \
+                or allow_aws is not None:
             services = services.derive(handlers=handlers, mocks=mocks, state_machines=state_machines,
-                                       connections=connections)
+                                       connections=connections, allow_aws=allow_aws)
         persistence = Persistence(store, mask=_secret_mask(services)) if store is not None else None
         observers = _with_tracing(observers, tracer_provider)
         return Execution(self.machine, input, config, services, clock=clock, observers=observers, resume=resume,

@@ -99,9 +99,12 @@ def _env_default(var):
 @click.option("--no-color", is_flag=True, help="no colours (also: the NO_COLOR environment variable)")
 @click.option("--connections", "connections_file", type=click.Path(dir_okay=False),
               help="JSON object: EventBridge connection ARN -> its AuthParameters, for HTTP Tasks")
+@click.option("--allow-aws", is_flag=True, default=None,
+              help="let Tasks call real AWS with this machine's credentials; by default only moto or "
+                   "an endpoint (ASL_AWS_ENDPOINT_URL) is called [env ASL_ALLOW_AWS=1]")
 def run(file, input_text, input_file, handlers_files, fmt, history, clock, name, state_machine_name,
         account_id, region, role_arn, sm_type, mock_config, test_case, state_machine_files,
-        live, show_graph, timeline, show_io, state_name, save_path, no_color, connections_file):
+        live, show_graph, timeline, show_io, state_name, save_path, no_color, connections_file, allow_aws):
     """Run one execution of a state machine and report how it ended."""
     from asl_runtime.api import StateMachine
     from asl_runtime.integrations.connections import Connections, ConnectionsError
@@ -130,7 +133,8 @@ def run(file, input_text, input_file, handlers_files, fmt, history, clock, name,
         state_machine_name=state_machine_name, account_id=account_id, region=region, role_arn=role_arn,
         state_machine_type=(sm_type or "STANDARD").upper(),
         express_execution_id=os.environ.get("ASL_EXPRESS_EXECUTION_ID") or None,
-        mock_config=mock_config, test_case=test_case, state_machines=nested, connections=connections)
+        mock_config=mock_config, test_case=test_case, state_machines=nested, connections=connections,
+        allow_aws=allow_aws or None)
     # Live: asked for, or by default on a terminal under the real clock; never when not a terminal.
     live_view = fmt == "text" and (live if live is not None else clock == "real") and sys.stdout.isatty()
     model = None

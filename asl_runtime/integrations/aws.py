@@ -24,6 +24,9 @@ from ..errors import ASLError
 from ..query.io_jsonpath import to_json
 
 ENDPOINT_ENV = "ASL_AWS_ENDPOINT_URL"
+ALLOW_ENV = "ASL_ALLOW_AWS"
+OPT_IN = ("run inside moto.mock_aws(), point ASL_AWS_ENDPOINT_URL at an emulator, or let it reach AWS "
+          "with --allow-aws, ASL_ALLOW_AWS=1 or run(allow_aws=True)")
 
 #: Optimized integrations: boto3 client, error prefix, SDK v1 service name, SDK v1 base exception.
 OPTIMIZED_SERVICES = {
@@ -68,29 +71,50 @@ def service_endpoint_configured(service: str) -> bool:
     return bool(env.get(f"AWS_ENDPOINT_URL_{key}") or env.get("AWS_ENDPOINT_URL"))
 
 
+def allowed_by_environment() -> bool:
+    return os.environ.get(ALLOW_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
 def boto3_installed() -> bool:
     import importlib.util
     return importlib.util.find_spec("boto3") is not None
 
 
 class Clients:
-    """boto3 clients for one Services object, created on first use and kept."""
+    """boto3 clients for one Services object, created on first use and kept.
 
-    def __init__(self, endpoint_url: str | None = None):
+    Offline by default: a client is made only for moto, a configured endpoint (ours, botocore's
+    AWS_ENDPOINT_URL[_SERVICE], or `service_endpoints`) or with the explicit `allow_aws` opt-in;
+    otherwise `client()` refuses before anything is resolved or connected.
+    """
+
+    def __init__(self, endpoint_url: str | None = None, allow_aws: bool | None = None,
+                 service_endpoints: dict | None = None):
         self.endpoint_url = endpoint_url or os.environ.get(ENDPOINT_ENV) or None
+        self.allow_aws = allowed_by_environment() if allow_aws is None else bool(allow_aws)
+        self.service_endpoints = dict(service_endpoints or {})
         self._clients = {}
         self._lock = threading.Lock()
 
     def emulated(self) -> bool:
-        """Whether AWS calls go to an emulator: a running moto mock or a configured endpoint URL.
+        """Whether AWS calls may be made: moto running, an endpoint URL configured, or the opt-in.
 
         A Lambda function with no local handler is invoked through boto3 only then, so that a
         missing handler never turns into a call to a real AWS account.
         """
-        return (moto_active() or bool(self.endpoint_url) or service_endpoint_configured("lambda")) \
-            and boto3_installed()
+        return (moto_active() or bool(self.endpoint_url) or service_endpoint_configured("lambda")
+                or self.allow_aws) and boto3_installed()
 
-    def client(self, service: str, region: str):
+    def may_call(self, service: str) -> bool:
+        return moto_active() or bool(self.endpoint_url or self.service_endpoints.get(service)) \
+            or self.allow_aws or service_endpoint_configured(service)
+
+    def client(self, service: str, region: str, state: str | None = None):
+        """A client for `service`; raises States.Runtime (naming `state`) when AWS may not be called."""
+        if not self.may_call(service):
+            where = f"State '{state}'" if state else "This execution"
+            raise ASLError("States.Runtime", f"{where} would call AWS ({service}) with this machine's "
+                                             f"credentials; asl-runtime is offline by default: {OPT_IN}.")
         key = (service, region, moto_active())
         with self._lock:
             client = self._clients.get(key)
@@ -104,14 +128,21 @@ class Clients:
         except ImportError:
             raise ASLError("States.Runtime", "Calling AWS services needs boto3: pip install 'asl-runtime[aws]'") \
                 from None
+        from botocore.exceptions import UnknownServiceError
+
         kwargs = {"region_name": region}
-        if self.endpoint_url:
-            kwargs["endpoint_url"] = self.endpoint_url
-        if (self.endpoint_url or moto_active() or service_endpoint_configured(service)) \
+        endpoint = self.service_endpoints.get(service) or self.endpoint_url
+        if endpoint:
+            kwargs["endpoint_url"] = endpoint
+        if (endpoint or moto_active() or service_endpoint_configured(service)) \
                 and not credentials_configured():
             # A local endpoint or moto needs no real credentials, but botocore insists on some.
             kwargs.update(aws_access_key_id="testing", aws_secret_access_key="testing")
-        return boto3.session.Session().client(service, **kwargs)
+        try:
+            return boto3.session.Session().client(service, **kwargs)
+        except UnknownServiceError:
+            raise ASLError("States.Runtime", f"'{service}' is not a service the installed botocore knows; "
+                                             "no AWS SDK integration can call it.") from None
 
 
 # --------------------------------------------------------------------------- errors
@@ -230,7 +261,12 @@ def _plain(value):
 # --------------------------------------------------------------------------- SDK integrations
 def sdk_client_name(service: str) -> str:
     """The boto3 client for an aws-sdk service name (sfn -> stepfunctions, eventbridge -> events)."""
+    from ..definition.task_resources import sdk_model_for
+
     name = service.lower()
+    by_model = sdk_model_for(name)
+    if by_model:
+        return by_model
     if name in SDK_CLIENT_NAMES:
         return SDK_CLIENT_NAMES[name]
     import botocore.session

@@ -77,7 +77,7 @@ def _failed(cause: str) -> ASLError:
 
 
 def _s3(frame):
-    return frame.execution.services.aws.client("s3", frame.execution.config.region)
+    return frame.execution.services.aws.client("s3", frame.execution.config.region, state=frame.state.name)
 
 
 def _client_message(exc) -> str:

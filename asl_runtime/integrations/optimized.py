@@ -16,7 +16,8 @@ def _json_text(value):
 
 
 def _request(services, frame, service: str, method: str, params: dict) -> dict:
-    client = services.aws.client(aws.OPTIMIZED_SERVICES[service][0], frame.execution.config.region)
+    client = services.aws.client(aws.OPTIMIZED_SERVICES[service][0], frame.execution.config.region,
+                                 state=frame.state.name)
     return aws.call(client, method, params, lambda exc: aws.optimized_error(service, client, exc))
 
 

@@ -28,11 +28,14 @@ _TOKEN_PATTERNS = (WAIT_FOR_TASK_TOKEN, SYNC, SYNC2)
 class Services:
     """The integrations available to executions: handlers, AWS clients, mocks, nested machines.
 
-    `endpoint_url` (or the ASL_AWS_ENDPOINT_URL variable) sends every AWS call to that endpoint.
+    `endpoint_url` (or the ASL_AWS_ENDPOINT_URL variable) sends every AWS call to that endpoint,
+    `service_endpoints` ({boto3 service name: URL}) one service's; `allow_aws` (or ASL_ALLOW_AWS=1)
+    lets calls reach AWS itself, which is refused by default.
     """
 
     def __init__(self, handlers: dict[str, Callable] | None = None, *, mocks=None, state_machines=None,
-                 endpoint_url: str | None = None, connections=None):
+                 endpoint_url: str | None = None, connections=None, allow_aws: bool | None = None,
+                 service_endpoints: dict | None = None):
         from .aws import Clients
         from .connections import Connections
         from .start_execution import StateMachines
@@ -41,12 +44,13 @@ class Services:
         self.mocks = mocks  # mocks.MockedTestCase or None
         self.state_machines = state_machines if isinstance(state_machines, StateMachines) \
             else StateMachines(state_machines)
-        self.aws = Clients(endpoint_url)
+        self.aws = Clients(endpoint_url, allow_aws=allow_aws, service_endpoints=service_endpoints)
         self.executions: dict = {}  # nested executions started by states:startExecution, by ARN
         self.lock = threading.Lock()
         self.connections = Connections.load(connections)  # EventBridge connections of HTTP Tasks
 
-    def derive(self, handlers=None, mocks=None, state_machines=None, connections=None) -> "Services":
+    def derive(self, handlers=None, mocks=None, state_machines=None, connections=None,
+               allow_aws=None) -> "Services":
         """A copy sharing clients and executions, with these run options added."""
         from .connections import Connections
 
@@ -54,6 +58,10 @@ class Services:
         copy.__dict__.update(self.__dict__)
         if connections is not None:
             copy.connections = Connections.load(connections)
+        if allow_aws is not None and bool(allow_aws) != self.aws.allow_aws:
+            from .aws import Clients
+            copy.aws = Clients(self.aws.endpoint_url, allow_aws=allow_aws,
+                               service_endpoints=self.aws.service_endpoints)
         if handlers:
             copy.handlers = {**self.handlers, **handlers}
         if mocks is not None:
@@ -166,7 +174,8 @@ class Services:
         """arn:aws:states:::aws-sdk:SERVICE:ACTION through the boto3 method of that name."""
         from . import aws
 
-        client = self.aws.client(aws.sdk_client_name(res.service), frame.execution.config.region)
+        client = self.aws.client(aws.sdk_client_name(res.service), frame.execution.config.region,
+                                 state=frame.state.name)
         method, operation = aws.sdk_operation(client, res.action)
         if operation is None:
             raise ASLError(RUNTIME, f"The AWS SDK service '{res.service}' has no action '{res.action}' "
@@ -314,7 +323,7 @@ class Services:
         parts = function.split(":")
         region = parts[3] if function.startswith("arn:") and len(parts) > 3 and parts[3] else \
             frame.execution.config.region
-        client = self.aws.client("lambda", region)
+        client = self.aws.client("lambda", region, state=frame.state.name)
         response = aws.call(client, "invoke", {"FunctionName": function, "Payload": json.dumps(payload).encode()},
                             lambda exc: aws.optimized_error("lambda", client, exc))
         body = response["Payload"].read() if hasattr(response.get("Payload"), "read") else \
