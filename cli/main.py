@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -32,7 +33,10 @@ def main():
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text for people, json for tools")
-def validate(files, fmt):
+@click.option("--type", "sm_type", type=click.Choice(["STANDARD", "EXPRESS"], case_sensitive=False),
+              default="STANDARD", show_default=True,
+              help="the state machine type: EXPRESS also refuses .sync, callbacks and activities")
+def validate(files, fmt, sm_type):
     """Check definitions as AWS does at CreateStateMachine."""
     from asl_runtime import validate as check
     from asl_runtime.definition.loader import load_definition_file
@@ -42,7 +46,7 @@ def validate(files, fmt):
     unreadable = False  # DESIGN.md: an unreadable file or malformed JSON is exit 2, not 1
     for path in files:
         try:
-            problems = check(load_definition_file(path))
+            problems = check(load_definition_file(path), state_machine_type=sm_type.upper())
         except OSError as exc:
             problems = [Problem("", f"cannot read file: {exc.strerror or exc}")]
             unreadable = True
@@ -112,6 +116,7 @@ def run(file, input_text, input_file, handlers_files, fmt, history, clock, name,
 
     if input_text is not None and input_file is not None:
         _fail_usage("give either --input or --input-file, not both")
+    _check_context(name, state_machine_name, region)
     try:
         machine = StateMachine.from_file(file, name=state_machine_name)
     except OSError as exc:
@@ -120,8 +125,11 @@ def run(file, input_text, input_file, handlers_files, fmt, history, clock, name,
         lines = "\n".join(f"  {p.path or '/'}: {p.message}" for p in exc.errors)
         _fail_usage(f"{file} is not a valid state machine definition:\n{lines}")
     execution_input = _read_input(input_text, input_file)
-    handlers = _load_handlers(handlers_files)
-    nested = _load_state_machines(state_machine_files)
+    # With --format json stdout holds the one result object: what handlers print goes to stderr.
+    handler_output = contextlib.redirect_stdout(sys.stderr) if fmt == "json" else contextlib.nullcontext()
+    with handler_output:
+        handlers = _load_handlers(handlers_files)
+        nested = _load_state_machines(state_machine_files)
     if (mock_config is None) != (test_case is None):
         _fail_usage("--mock-config and --test-case go together: give both")
     try:
@@ -139,16 +147,21 @@ def run(file, input_text, input_file, handlers_files, fmt, history, clock, name,
     live_view = fmt == "text" and (live if live is not None else clock == "real") and sys.stdout.isatty()
     model = None
     try:
-        if live_view:
-            from .render import run_live
-            result, model = run_live(lambda observers: machine.run(execution_input, observers=observers, **options),
-                                     machine.definition, no_color)
-        else:
-            result = machine.run(execution_input, **options)
+        with handler_output:
+            if live_view:
+                from .render import run_live
+                result, model = run_live(lambda observers: machine.run(execution_input, observers=observers,
+                                                                       **options),
+                                         machine.definition, no_color)
+            else:
+                result = machine.run(execution_input, **options)
     except MockConfigError as exc:
         _fail_usage(str(exc))
     except InvalidExecutionInput as exc:
         _fail_usage(str(exc))
+    except DefinitionError as exc:  # what an EXPRESS machine may not use
+        lines = "\n".join(f"  {p.path or '/'}: {p.message}" for p in exc.errors)
+        _fail_usage(f"{file} is not a valid {(sm_type or 'STANDARD').upper()} state machine definition:\n{lines}")
     if save_path is not None:
         _save_run(save_path, result, machine.definition, clock)
     if fmt == "json":
@@ -162,6 +175,20 @@ def run(file, input_text, input_file, handlers_files, fmt, history, clock, name,
         click.echo("asl: hint: no handlers were given; pass --handlers FILE with a function named after "
                    "the Lambda function", err=True)
     sys.exit(EXIT_OK if result.status == "SUCCEEDED" else EXIT_FAILED)
+
+
+def _check_context(name, state_machine_name, region):
+    """--name, --state-machine-name and --region (or their ASL_* variables) as AWS checks them."""
+    from asl_runtime.names import name_problem, region_problem
+
+    for flag, value, what in (("--name", name, "execution name"),
+                              ("--state-machine-name", state_machine_name, "state machine name")):
+        problem = name_problem(value, what) if value is not None else None
+        if problem:
+            _fail_usage(f"{flag}: {problem}")
+    problem = region_problem(region) if region is not None else None
+    if problem:
+        _fail_usage(f"--region: {problem}")
 
 
 def _save_run(path, result, definition, clock):
