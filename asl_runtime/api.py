@@ -156,8 +156,12 @@ class StateMachine:
         return cls(definition, name)
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike, name: str | None = None) -> "StateMachine":
-        return cls(load_definition_file(path), name)
+    def from_file(cls, path: str | os.PathLike, name: str | None = None, *, substitutions: dict | None = None,
+                  state_machine_resource: str | None = None) -> "StateMachine":
+        """Load a .json/.asl.json/.asl.yaml/.yaml/.yml definition, or the state machine of a SAM or
+        CloudFormation template; `substitutions` fill `${Key}` placeholders as DefinitionSubstitutions do."""
+        return cls(load_definition_file(path, substitutions=substitutions,
+                                        state_machine_resource=state_machine_resource), name)
 
     @property
     def graph(self):

@@ -36,17 +36,26 @@ def main():
 @click.option("--type", "sm_type", type=click.Choice(["STANDARD", "EXPRESS"], case_sensitive=False),
               default="STANDARD", show_default=True,
               help="the state machine type: EXPRESS also refuses .sync, callbacks and activities")
-def validate(files, fmt, sm_type):
+@click.option("--substitution", "substitution_pairs", multiple=True, metavar="KEY=VALUE",
+              help="fill ${KEY} placeholders, as SAM's DefinitionSubstitutions do (repeatable)")
+@click.option("--substitutions", "substitutions_file", type=click.Path(dir_okay=False),
+              help="a JSON object of substitutions (KEY: VALUE); --substitution wins")
+@click.option("--state-machine-resource", metavar="NAME",
+              help="the state machine resource to read from a SAM/CloudFormation template")
+def validate(files, fmt, sm_type, substitution_pairs, substitutions_file, state_machine_resource):
     """Check definitions as AWS does at CreateStateMachine."""
     from asl_runtime import validate as check
     from asl_runtime.definition.loader import load_definition_file
     from asl_runtime.definition.problems import Problem
 
+    substitutions = _read_substitutions(substitution_pairs, substitutions_file)
     reports = []
     unreadable = False  # DESIGN.md: an unreadable file or malformed JSON is exit 2, not 1
     for path in files:
         try:
-            problems = check(load_definition_file(path), state_machine_type=sm_type.upper())
+            definition = load_definition_file(path, substitutions=substitutions,
+                                              state_machine_resource=state_machine_resource)
+            problems = check(definition, state_machine_type=sm_type.upper())
         except OSError as exc:
             problems = [Problem("", f"cannot read file: {exc.strerror or exc}")]
             unreadable = True
@@ -106,9 +115,16 @@ def _env_default(var):
 @click.option("--allow-aws", is_flag=True, default=None,
               help="let Tasks call real AWS with this machine's credentials; by default only moto or "
                    "an endpoint (ASL_AWS_ENDPOINT_URL) is called [env ASL_ALLOW_AWS=1]")
+@click.option("--substitution", "substitution_pairs", multiple=True, metavar="KEY=VALUE",
+              help="fill ${KEY} placeholders, as SAM's DefinitionSubstitutions do (repeatable)")
+@click.option("--substitutions", "substitutions_file", type=click.Path(dir_okay=False),
+              help="a JSON object of substitutions (KEY: VALUE); --substitution wins")
+@click.option("--state-machine-resource", metavar="NAME",
+              help="the state machine resource to read from a SAM/CloudFormation template")
 def run(file, input_text, input_file, handlers_files, fmt, history, clock, name, state_machine_name,
         account_id, region, role_arn, sm_type, mock_config, test_case, state_machine_files,
-        live, show_graph, timeline, show_io, state_name, save_path, no_color, connections_file, allow_aws):
+        live, show_graph, timeline, show_io, state_name, save_path, no_color, connections_file, allow_aws,
+        substitution_pairs, substitutions_file, state_machine_resource):
     """Run one execution of a state machine and report how it ended."""
     from asl_runtime.api import StateMachine
     from asl_runtime.integrations.connections import Connections, ConnectionsError
@@ -117,8 +133,10 @@ def run(file, input_text, input_file, handlers_files, fmt, history, clock, name,
     if input_text is not None and input_file is not None:
         _fail_usage("give either --input or --input-file, not both")
     _check_context(name, state_machine_name, region)
+    substitutions = _read_substitutions(substitution_pairs, substitutions_file)
     try:
-        machine = StateMachine.from_file(file, name=state_machine_name)
+        machine = StateMachine.from_file(file, name=state_machine_name, substitutions=substitutions,
+                                         state_machine_resource=state_machine_resource)
     except OSError as exc:
         _fail_usage(f"cannot read {file}: {exc.strerror or exc}")
     except DefinitionError as exc:
@@ -129,7 +147,7 @@ def run(file, input_text, input_file, handlers_files, fmt, history, clock, name,
     handler_output = contextlib.redirect_stdout(sys.stderr) if fmt == "json" else contextlib.nullcontext()
     with handler_output:
         handlers = _load_handlers(handlers_files)
-        nested = _load_state_machines(state_machine_files)
+        nested = _load_state_machines(state_machine_files, substitutions)
     if (mock_config is None) != (test_case is None):
         _fail_usage("--mock-config and --test-case go together: give both")
     try:
@@ -175,6 +193,33 @@ def run(file, input_text, input_file, handlers_files, fmt, history, clock, name,
         click.echo("asl: hint: no handlers were given; pass --handlers FILE with a function named after "
                    "the Lambda function", err=True)
     sys.exit(EXIT_OK if result.status == "SUCCEEDED" else EXIT_FAILED)
+
+
+def _read_substitutions(pairs, path) -> dict:
+    """--substitutions FILE (a JSON object) overlaid by each --substitution KEY=VALUE."""
+    from asl_runtime.definition.substitutions import parse_pairs, substitution_text
+
+    out = {}
+    if path is not None:
+        try:
+            with open(path, encoding="utf-8") as fh:
+                given = json.load(fh)
+        except OSError as exc:
+            _fail_usage(f"cannot read --substitutions file {path}: {exc.strerror or exc}")
+        except ValueError as exc:
+            _fail_usage(f"--substitutions {path} is not valid JSON: {exc}")
+        if not isinstance(given, dict):
+            _fail_usage(f"--substitutions {path} must hold a JSON object of KEY: VALUE")
+        for key, value in given.items():
+            try:
+                out[key] = substitution_text(value)
+            except TypeError as exc:
+                _fail_usage(f"--substitutions {path}: {key}: {exc}")
+    try:
+        out.update(parse_pairs(pairs))
+    except ValueError as exc:
+        _fail_usage(str(exc))
+    return out
 
 
 def _check_context(name, state_machine_name, region):
@@ -252,7 +297,7 @@ def _load_handlers(paths):
     return handlers
 
 
-def _load_state_machines(specs):
+def _load_state_machines(specs, substitutions=None):
     """--state-machine NAME=FILE options as {name: StateMachine}; any problem is a usage error."""
     from asl_runtime.api import StateMachine
 
@@ -263,7 +308,8 @@ def _load_state_machines(specs):
             _fail_usage(f"--state-machine takes NAME=FILE (a name or state machine ARN, '=', a definition "
                         f"file), not '{spec}'")
         try:
-            machines[key] = StateMachine.from_file(path, name=key.split(":")[6] if key.count(":") >= 6 else key)
+            machines[key] = StateMachine.from_file(path, name=key.split(":")[6] if key.count(":") >= 6 else key,
+                                                   substitutions=substitutions)
         except OSError as exc:
             _fail_usage(f"cannot read {path} (--state-machine {key}): {exc.strerror or exc}")
         except DefinitionError as exc:

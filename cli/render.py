@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -13,7 +12,9 @@ _STATUS_STYLE = {"SUCCEEDED": "bold green", "FAILED": "bold red", "TIMED_OUT": "
 
 
 def render_validation(reports) -> None:
-    console = Console()
+    from asl_runtime.views.console import make_console
+
+    console = make_console()  # piped: one problem a line, never hard-wrapped
     for report in reports:
         if report["valid"]:
             console.print(Text.assemble(("✓ ", "green"), (report["file"], "bold"), " is valid"))
