@@ -55,20 +55,21 @@ def no_network(monkeypatch):
 def test_an_aws_task_fails_at_once_naming_the_state_and_the_opt_in(no_network, definition, state):
     pytest.importorskip("boto3")
     result = StateMachine.from_json(definition).run({})
-    assert result.status == "FAILED" and result.error == "States.Runtime"
+    assert result.status == "FAILED" and result.error == "States.TaskFailed"
     assert f"State '{state}'" in result.cause
     for opt_in in ("--allow-aws", "ASL_ALLOW_AWS=1", "allow_aws=True", "ASL_AWS_ENDPOINT_URL", "moto"):
         assert opt_in in result.cause
     assert no_network == []
 
 
-def test_the_refusal_cannot_be_caught_into_a_silent_success(no_network):
+def test_the_refusal_is_a_task_failure_a_catcher_sees_with_the_reason(no_network):
     pytest.importorskip("boto3")
     definition = json.loads(json.dumps(PUT))
-    definition["States"]["SaveOrder"]["Catch"] = [{"ErrorEquals": ["States.ALL"], "Next": "Saved"}]
-    definition["States"]["Saved"] = {"Type": "Succeed"}
+    definition["States"]["SaveOrder"]["Catch"] = [{"ErrorEquals": ["States.TaskFailed"], "Next": "Saved"}]
+    definition["States"]["Saved"] = {"Type": "Pass", "End": True}
     result = StateMachine.from_json(definition).run({})
-    assert result.status == "FAILED" and result.error == "States.Runtime" and no_network == []
+    assert result.status == "SUCCEEDED" and result.output["Error"] == "States.TaskFailed"
+    assert "--allow-aws" in result.output["Cause"] and no_network == []
 
 
 def test_a_lambda_without_handler_is_not_invoked_remotely(no_network):
@@ -122,7 +123,7 @@ def test_asl_run_refuses_by_default_and_takes_allow_aws(tmp_path):
                          capture_output=True, text=True, timeout=60, env=env)
     assert out.returncode == 1, out.stderr
     report = json.loads(out.stdout)
-    assert report["error"] == "States.Runtime" and "--allow-aws" in report["cause"]
+    assert report["error"] == "States.TaskFailed" and "--allow-aws" in report["cause"]
     helped = subprocess.run([sys.executable, "-m", "asl_runtime.cli.main", "run", "--help"],
                             capture_output=True, text=True, timeout=60, env=env)
     assert "--allow-aws" in helped.stdout

@@ -85,7 +85,7 @@ class Clients:
 
     Offline by default: a client is made only for moto, a configured endpoint (ours, botocore's
     AWS_ENDPOINT_URL[_SERVICE], or `service_endpoints`) or with the explicit `allow_aws` opt-in;
-    otherwise `client()` refuses before anything is resolved or connected.
+    otherwise `client()` fails the Task (States.TaskFailed) before anything is resolved or connected.
     """
 
     def __init__(self, endpoint_url: str | None = None, allow_aws: bool | None = None,
@@ -113,7 +113,8 @@ class Clients:
         """A client for `service`; raises States.Runtime (naming `state`) when AWS may not be called."""
         if not self.may_call(service):
             where = f"State '{state}'" if state else "This execution"
-            raise ASLError("States.Runtime", f"{where} would call AWS ({service}) with this machine's "
+            # A Task failure (as when AWS cannot execute a call), so Retry/Catch and the history see it.
+            raise ASLError("States.TaskFailed", f"{where} would call AWS ({service}) with this machine's "
                                              f"credentials; asl-runtime is offline by default: {OPT_IN}.")
         key = (service, region, moto_active())
         with self._lock:
