@@ -113,3 +113,13 @@ def test_tasks_reach_the_configured_endpoint(how):
     finally:
         moto.terminate()
         moto.wait(10)
+
+
+def test_an_unsupported_wait_time_scale_is_refused_not_ignored():
+    import subprocess
+    import sys
+
+    completed = subprocess.run([sys.executable, "-m", "asl_runtime.cli.main", "serve", "--port", "0"],
+                               capture_output=True, text=True, timeout=60, env={"WAIT_TIME_SCALE": "0.1",
+                                                                              "PATH": "/usr/bin:/bin"})
+    assert completed.returncode == 2 and "--clock virtual" in completed.stderr
