@@ -1,7 +1,14 @@
 import sys
 from pathlib import Path
 
+from hypothesis import settings
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+# Property tests and fuzzing run the same examples on every machine and keep no example database,
+# so CI is deterministic and a clean checkout behaves like any other.
+settings.register_profile("asl", derandomize=True, database=None, deadline=None)
+settings.load_profile("asl")
 
 
 def _plugin_installed() -> bool:
