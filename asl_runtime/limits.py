@@ -25,6 +25,10 @@ EXPRESS_WINDOW = 500_000
 MAX_DURATION = {"STANDARD": 365 * 24 * 3600, "EXPRESS": 5 * 60}
 #: A Task without TimeoutSeconds may run this long (AWS's documented default).
 DEFAULT_TASK_TIMEOUT = 99_999_999
+#: AWS keeps a Wait's remaining time in a signed 32-bit count of seconds: a Timestamp 24,855 days
+#: ahead is waited for (the execution then times out at its 1-year limit), one 24,856 days ahead
+#: fails the state at once (localstack's AWS-validated test_timestamp_too_far_in_future_boundary).
+MAX_WAIT_SECONDS = 2**31
 #: The AWS API's limit on a taskToken.
 MAX_TOKEN_LENGTH = 2048
 #: states:startExecution runs children in-process; a chain nests at most this deep.

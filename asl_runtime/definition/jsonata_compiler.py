@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 
-from ..errors import NO_CHOICE_MATCHED, QUERY_EVALUATION_ERROR, ASLError, StateRuntimeError
+from ..errors import QUERY_EVALUATION_ERROR, ASLError, StateRuntimeError
+from ..integrations import item_reader as ir
+from ..limits import MAX_WAIT_SECONDS
 from ..query.io_jsonpath import to_json
 from ..query.jsonata import compile_expression, compile_template, is_jsonata_string, json_type
 from ..query.timestamps import parse_timestamp
@@ -182,7 +184,7 @@ def _checked_field(sdef: dict, key: str, check, missing=None):
     return evaluate
 
 
-def number_field(sdef: dict, key: str):
+def _number_field(sdef: dict, key: str):
     """TimeoutSeconds/HeartbeatSeconds: callable(frame, raw) -> positive integer, or None."""
     return _checked_field(sdef, key, lambda field, result: _positive_integer(field, key, result))
 
@@ -196,65 +198,93 @@ def _positive_integer(field: _Field, key: str, value) -> int:
     return int(value)
 
 
+# --------------------------------------------------------------------------- Task
+def task_fields(state, sdef: dict) -> None:
+    state.timeout = _number_field(sdef, "TimeoutSeconds")
+    state.heartbeat = _number_field(sdef, "HeartbeatSeconds")
+
+
 # --------------------------------------------------------------------------- Choice
-def choice_rule(rule: dict, index: int) -> ChoiceRule:
-    """A JSONata choice rule: its Condition, and the Output and Assign it applies when it matches."""
+def choice_fields(state, sdef: dict) -> None:
+    """Each rule's Condition, and the Output and Assign it applies when it matches (Default: the state's)."""
+    state.choices = tuple(_choice_rule(rule) for rule in sdef["Choices"])
+
+
+def _choice_rule(rule: dict) -> ChoiceRule:
     condition = rule["Condition"]
     if is_jsonata_string(condition):
-        predicate = _Field(condition, "Condition")
+        field = _Field(condition, "Condition")
+
+        def matches(frame, value):
+            matched = field.value(frame, _states(frame, value, field.context))
+            if not isinstance(matched, bool):
+                raise field.type_error("boolean", matched)
+            return matched
     else:
-        predicate = condition  # a literal boolean
+        literal = condition is True
+        matches = lambda frame, value: literal  # noqa: E731
     output = _field(rule, "Output")
     assign = _field(rule, "Assign")
     return ChoiceRule(
-        predicate, rule["Next"],
-        finish=None if output is None else _finish(output, None),
+        matches, rule["Next"],
+        finish=_identity_finish if output is None else _finish(output, None),
         assign=None if assign is None else _assign(assign, None))
 
 
-def run_choice_jsonata(frame, state, raw):
-    """The first rule whose Condition is true wins; Default takes the state-level Output/Assign."""
-    states = None
-    for index, rule in enumerate(state.choices):
-        predicate = rule.predicate
-        if isinstance(predicate, _Field):
-            if states is None or (predicate.context and "context" not in states):
-                states = _states(frame, raw, predicate.context)
-            matched = predicate.value(frame, states)
-            if not isinstance(matched, bool):
-                raise predicate.type_error("boolean", matched)
-        else:
-            matched = predicate is True
-        if matched:
-            frame.choice_rule = index
-            assigned = rule.assign(frame, raw, raw) if rule.assign is not None else None
-            output = rule.finish(frame, raw, raw) if rule.finish is not None else raw
-            return output, rule.next, assigned
-    if state.default is None:
-        raise ASLError(NO_CHOICE_MATCHED, "No Matches!")
-    frame.choice_rule = -1
-    assigned = state.assign(frame, raw, raw) if state.assign is not None else None
-    return state.finish(frame, raw, raw), state.default, assigned
-
-
 # --------------------------------------------------------------------------- Wait and Fail
-def wait_fields(sdef: dict):
-    """(kind, value(frame, raw)): Seconds or Timestamp, literal or expression."""
-    for kind in ("Seconds", "Timestamp"):
-        if kind not in sdef:
-            continue
-        value = sdef[kind]
-        if not is_jsonata_string(value):
-            literal = parse_timestamp(value) if kind == "Timestamp" else value
-            return kind, (lambda frame, raw, v=literal: v)
-        field = _Field(value, kind)
-        return kind, (lambda frame, raw, f=field: f.value(frame, _states(frame, raw, f.context)))
+def wait_fields(state, sdef: dict) -> None:
+    """wait_seconds(frame, input): Seconds or Timestamp, literal or expression, checked as AWS does."""
+    if "Seconds" in sdef:
+        seconds = _literal_or_field(sdef["Seconds"], "Seconds")
+        state.wait_seconds = lambda frame, raw: _checked_seconds(seconds(frame, raw))
+        return
+    if "Timestamp" in sdef:
+        value = sdef["Timestamp"]
+        if is_jsonata_string(value):
+            timestamp = _literal_or_field(value, "Timestamp")
+            state.wait_seconds = lambda frame, raw: _seconds_until(frame, timestamp(frame, raw), None)
+        else:
+            when = parse_timestamp(value)
+            state.wait_seconds = lambda frame, raw: _seconds_until(frame, value, when)
+        return
     raise ValueError("Wait state without Seconds or Timestamp")
 
 
-def fail_fields(sdef: dict):
-    """(error(frame, raw), cause(frame, raw)): literal strings or expressions returning strings."""
-    return _fail_field(sdef, "Error"), _fail_field(sdef, "Cause")
+def _literal_or_field(value, name: str):
+    if not is_jsonata_string(value):
+        return lambda frame, raw: value
+    field = _Field(value, name)
+    return lambda frame, raw: field.value(frame, _states(frame, raw, field.context))
+
+
+def _checked_seconds(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+            isinstance(value, float) and not value.is_integer()):
+        raise StateRuntimeError(QUERY_EVALUATION_ERROR,
+                                f"The Seconds field cannot be parsed as a long value: {to_json(value)}")
+    if value < 0:
+        raise StateRuntimeError(QUERY_EVALUATION_ERROR,
+                                f"The Seconds field references a negative value: {to_json(value)}")
+    return int(value)
+
+
+def _seconds_until(frame, value, when) -> float:
+    """Seconds from now until the Timestamp; one AWS cannot read or hold (32-bit seconds) fails."""
+    if when is None:
+        when = parse_timestamp(value)
+    if when is not None:
+        seconds = when.timestamp() - frame.clock.now
+        if seconds < MAX_WAIT_SECONDS:
+            return seconds
+    shown = value if isinstance(value, str) else to_json(value)
+    raise StateRuntimeError(
+        QUERY_EVALUATION_ERROR,
+        f"The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: {shown}")
+
+
+def fail_fields(state, sdef: dict) -> None:
+    """error(frame, raw) and cause(frame, raw): literal strings or expressions returning strings."""
+    state.error, state.cause = _fail_field(sdef, "Error"), _fail_field(sdef, "Cause")
 
 
 def _fail_field(sdef: dict, key: str):
@@ -269,22 +299,31 @@ def _string_result(field, result):
 
 # --------------------------------------------------------------------------- Map
 def map_fields(state, sdef: dict) -> None:
-    """Items, ItemSelector, MaxConcurrency and the tolerated failure thresholds of a JSONata Map."""
-    state.items = _field(sdef, "Items")
+    """Items, ItemSelector, MaxConcurrency, the tolerated failure thresholds and ItemBatcher of a JSONata Map."""
+    items = _field(sdef, "Items")
+    state.read_items = lambda frame, raw, effective: _map_items(frame, items, raw)
     selector = _field(sdef, "ItemSelector")
     state.item_selector = None if selector is None else _item_selector(selector)
-    state.max_concurrency = _map_number(sdef, "MaxConcurrency", 0)
-    state.tolerated_count = _map_number(sdef, "ToleratedFailureCount", None)
-    state.tolerated_percentage = _map_number(sdef, "ToleratedFailurePercentage", None)
+    concurrency = _map_number(sdef, "MaxConcurrency", 0)
+    count = _map_number(sdef, "ToleratedFailureCount", None)
+    percentage = _map_number(sdef, "ToleratedFailurePercentage", None)
+
+    def read_limits(frame, raw, effective):
+        # Every expression is evaluated before MapStateStarted, as AWS records a JSONata Map.
+        max_concurrency = _map_integer(frame, raw, concurrency, "MaxConcurrency")
+        limits = (_map_integer(frame, raw, count, "ToleratedFailureCount"),
+                  _map_percentage(frame, raw, percentage))
+        return max_concurrency, lambda: limits
+    state.read_limits = read_limits
     batcher = sdef.get("ItemBatcher")
     if isinstance(batcher, dict):
-        state.item_batcher = {key: _Field(value, f"ItemBatcher/{key}") for key, value in batcher.items()}
+        fields = {key: _Field(value, f"ItemBatcher/{key}") for key, value in batcher.items()}
+        state.read_batcher = lambda frame, raw, effective: _batcher_spec(frame, fields, raw)
     _reader_and_writer(state, sdef)
 
 
 def _reader_and_writer(state, sdef: dict) -> None:
     """ItemReader and ResultWriter: Arguments (and ReaderConfig.MaxItems) evaluated over the state input."""
-    from ..integrations import item_reader as ir
     reader = sdef.get("ItemReader")
     if isinstance(reader, dict):
         config = reader.get("ReaderConfig") or {}
@@ -320,9 +359,8 @@ def _map_number(sdef: dict, key: str, default):
     return _Field(sdef[key], key) if key in sdef else default
 
 
-def map_items(frame, state, raw) -> list:
+def _map_items(frame, items, raw) -> list:
     """The array a JSONata Map iterates: `Items`, or the state input itself."""
-    items = state.items
     if items is None:
         if not isinstance(raw, list):
             raise StateRuntimeError(QUERY_EVALUATION_ERROR,
@@ -332,13 +370,6 @@ def map_items(frame, state, raw) -> list:
     if not isinstance(value, list):
         raise items.type_error("array", value)
     return value
-
-
-def map_limits(frame, state, raw):
-    """(MaxConcurrency, ToleratedFailureCount, ToleratedFailurePercentage) for this run."""
-    return (_map_integer(frame, raw, state.max_concurrency, "MaxConcurrency"),
-            _map_integer(frame, raw, state.tolerated_count, "ToleratedFailureCount"),
-            _map_percentage(frame, raw, state.tolerated_percentage))
 
 
 def _number(frame, raw, spec):
@@ -373,14 +404,13 @@ def _map_percentage(frame, raw, spec):
     return value
 
 
-def batcher_spec(frame, state, raw) -> dict:
+def _batcher_spec(frame, fields: dict, raw) -> dict:
     """ItemBatcher with its expressions evaluated: the same shape a JSONPath Map's batcher has."""
     spec = {}
-    for key, field in state.item_batcher.items():
+    for key, field in fields.items():
         spec[key] = field.constant if field.is_constant else field.value(
             frame, _states(frame, raw, field.context))
     return spec
 
 
-__all__ = ["compile_io", "number_field", "choice_rule", "run_choice_jsonata", "wait_fields",
-           "fail_fields", "map_fields", "map_items", "map_limits", "batcher_spec"]
+__all__ = ["compile_io", "task_fields", "choice_fields", "wait_fields", "fail_fields", "map_fields"]

@@ -32,7 +32,7 @@ class Catcher:
 class State:
     """Fields every state has; type-specific subclasses add theirs."""
 
-    __slots__ = ("name", "type", "next", "end", "jsonata", "needs_context", "prepare", "finish",
+    __slots__ = ("name", "type", "next", "end", "jsonata", "prepare", "finish",
                  "assign", "retriers", "catchers", "entered_event_type", "exited_event_type", "definition")
 
     def __init__(self, name: str, type_: str, definition: dict):
@@ -42,7 +42,6 @@ class State:
         self.next: str | None = definition.get("Next")
         self.end: bool = bool(definition.get("End"))
         self.jsonata = False
-        self.needs_context = False
         # prepare(frame, raw_input) -> effective input; finish(frame, raw_input, result) -> output
         self.prepare: Callable = None
         self.finish: Callable = None
@@ -62,10 +61,12 @@ class TaskState(State):
 
 
 class ChoiceRule:
-    __slots__ = ("predicate", "next", "finish", "assign")
+    """matches(frame, effective) -> bool; finish and assign apply when it is the rule taken."""
 
-    def __init__(self, predicate, next_, finish=None, assign=None):
-        self.predicate, self.next, self.finish, self.assign = predicate, next_, finish, assign
+    __slots__ = ("matches", "next", "finish", "assign")
+
+    def __init__(self, matches, next_, finish, assign=None):
+        self.matches, self.next, self.finish, self.assign = matches, next_, finish, assign
 
 
 class ChoiceState(State):
@@ -73,7 +74,7 @@ class ChoiceState(State):
 
 
 class WaitState(State):
-    __slots__ = ("wait_kind", "wait_value")  # wait_value(frame, input) -> seconds or datetime
+    __slots__ = ("wait_seconds",)  # wait_seconds(frame, effective) -> seconds to wait from now
 
 
 class SucceedState(State):
@@ -89,9 +90,12 @@ class ParallelState(State):
 
 
 class MapState(State):
-    __slots__ = ("processor", "items", "item_selector", "max_concurrency", "tolerated_count",
-                 "tolerated_percentage", "distributed", "label", "item_batcher", "item_reader",
-                 "result_writer", "child_type")
+    """read_items(frame, raw, effective) -> list; read_limits(...) -> (MaxConcurrency, tolerance())
+    where tolerance() -> (ToleratedFailureCount, ToleratedFailurePercentage); read_batcher(...) ->
+    the ItemBatcher's evaluated fields, or None without one; item_selector(frame, effective)."""
+
+    __slots__ = ("processor", "read_items", "item_selector", "read_limits", "read_batcher", "distributed",
+                 "label", "item_reader", "result_writer", "child_type")
 
 
 @dataclass

@@ -7,11 +7,12 @@ item as a child execution with its own history, as AWS does, so only MapRun even
 from __future__ import annotations
 
 import heapq
-import math
+from concurrent.futures import ThreadPoolExecutor
 import uuid
 
-from ...errors import EXCEED_TOLERATED_FAILURE_THRESHOLD, RUNTIME, ASLError, StateRuntimeError
-from ...query.io_jsonpath import select_path, to_json
+from ...errors import EXCEED_TOLERATED_FAILURE_THRESHOLD, ASLError
+from ...integrations.item_reader import ChildRun, map_run_ids, read_items, write_results
+from ...query.io_jsonpath import to_json
 from ...limits import MAX_THREADS
 from ..clock import ExecutionAborted
 from ...query.timestamps import format_epoch
@@ -22,31 +23,17 @@ def run_map(frame, state, raw):
     effective = state.prepare(frame, raw)
     reader = state.item_reader
     if reader is not None:  # the items come from S3; ItemsPath and Items do not apply
-        from ...integrations.item_reader import read_items
         items = read_items(frame, reader, effective)
-    if state.jsonata:
-        from ...definition import jsonata_compiler as ja
-        if reader is None:
-            items = ja.map_items(frame, state, raw)
-        max_concurrency, tolerated_count, tolerated_pct = ja.map_limits(frame, state, raw)
-        batcher = ja.batcher_spec(frame, state, raw) if state.item_batcher is not None else None
     else:
-        if reader is None:
-            items = effective if state.items is None else select_path(state.items, effective, frame)
-        if not isinstance(items, list):
-            raise StateRuntimeError(RUNTIME, f"Map state input must be an array but was: {to_json(items)}")
-        max_concurrency = _integer(frame, state, effective, "MaxConcurrency", state.max_concurrency)
-        batcher = state.item_batcher
-    if batcher is not None:
-        items = _batches(frame, batcher, effective, items)
+        items = state.read_items(frame, raw, effective)
+    max_concurrency, tolerance = state.read_limits(frame, raw, effective)
+    if state.read_batcher is not None:
+        items = _batches(state.read_batcher(frame, raw, effective), items)
 
     frame.event("MapStateStarted", "mapStateStartedEventDetails", {"length": len(items)})
-    if not state.jsonata:  # AWS reads the tolerated-failure fields after recording MapStateStarted
-        tolerated_count = _integer(frame, state, effective, "ToleratedFailureCount", state.tolerated_count)
-        tolerated_pct = _percentage(frame, state, effective, state.tolerated_percentage)
+    tolerated_count, tolerated_pct = tolerance()
     map_run = None
     if state.distributed or state.result_writer is not None:
-        from ...integrations.item_reader import map_run_ids
         map_run = map_run_ids(frame, state)
     if state.distributed:
         frame.event("MapRunStarted", "mapRunStartedEventDetails", {"mapRunArn": map_run[0]})
@@ -55,7 +42,6 @@ def run_map(frame, state, raw):
         results = _iterate(frame, state, effective, items, max_concurrency, tolerated_count, tolerated_pct,
                            runs, map_run)
         if runs is not None:
-            from ...integrations.item_reader import write_results
             results = write_results(frame, state, state.result_writer, effective, runs, map_run)
     except ASLError:
         if state.distributed:
@@ -227,15 +213,12 @@ def _check_tolerance(frame, latest, err, failures, total, tolerated_count, toler
 
 
 def _child_run(index, value, ok, output, begin, end):
-    from ...integrations.item_reader import ChildRun
     return ChildRun(index, value, ok, output, begin, end)
 
 
 def _iterate_on_threads(frame, state, effective, items, max_concurrency, tolerated_count, tolerated_pct,
                         runs=None, map_run=None):
     """Real clock: iterations run concurrently, at most MaxConcurrency (0: up to 40) at a time."""
-    from concurrent.futures import ThreadPoolExecutor
-
     processor, name, distributed = state.processor, state.name, state.distributed
     inputs = []
     for index, item in enumerate(items):
@@ -300,55 +283,11 @@ def _iterate_on_threads(frame, state, effective, items, max_concurrency, tolerat
     return results
 
 
-def _integer(frame, state, effective, field, spec):
-    literal, path = spec
-    if path is None:
-        return literal
-    value = _number_from_text(select_path(path, effective, frame), int)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        if isinstance(value, float) and value.is_integer() and value >= 0:
-            return int(value)
-        shown = value if isinstance(value, str) else to_json(value)
-        raise StateRuntimeError(RUNTIME, f'The {field}Path field refers to value "{shown}" which is not a '
-                                         f'valid integer: {path.text}')
-    return value
-
-
-def _percentage(frame, state, effective, spec):
-    literal, path = spec
-    if path is None:
-        return literal
-    value = _number_from_text(select_path(path, effective, frame), float)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        shown = value if isinstance(value, str) else to_json(value)
-        raise StateRuntimeError(RUNTIME, f'The ToleratedFailurePercentagePath field refers to value "{shown}" '
-                                         f'which is not a valid float: {path.text}')
-    if not 0 <= value <= 100 or math.isnan(value):
-        raise StateRuntimeError(RUNTIME, "ToleratedFailurePercentage must be between 0 and 100.")
-    return value
-
-
-def _number_from_text(value, kind):
-    """AWS reads these Path fields leniently: the string "1" counts as the number 1."""
-    if isinstance(value, str):
-        try:
-            return kind(value.strip())
-        except ValueError:
-            return value
-    return value
-
-
-def _batches(frame, spec, effective, items):
-    """ItemBatcher: group items into {"Items": [...], "BatchInput": ...} objects."""
+def _batches(spec, items):
+    """ItemBatcher (its fields evaluated): group items into {"Items": [...], "BatchInput": ...} objects."""
     size = spec.get("MaxItemsPerBatch")
-    if size is None and "MaxItemsPerBatchPath" in spec:
-        size = select_path(spec["MaxItemsPerBatchPath"], effective, frame)
     max_bytes = spec.get("MaxInputBytesPerBatch")
-    if max_bytes is None and "MaxInputBytesPerBatchPath" in spec:
-        max_bytes = select_path(spec["MaxInputBytesPerBatchPath"], effective, frame)
     batch_input = spec.get("BatchInput")
-    if callable(batch_input):  # a JSONPath template, compiled at load (JSONata arrives evaluated)
-        batch_input = batch_input(frame, effective)
     batches, current, current_bytes = [], [], 0
     for item in items:
         item_bytes = len(to_json(item).encode())
