@@ -12,7 +12,9 @@ import re
 
 from ..errors import DefinitionError
 from ..query.json_limits import MAX_NESTING, finite_float, reject_constant, too_deep
+from . import templates
 from .problems import Problem
+from .substitutions import apply as apply_substitutions
 
 
 def load_definition_text(text: str) -> dict:
@@ -61,17 +63,15 @@ def load_definition_file(path: str | os.PathLike, substitutions: dict | None = N
     document = _parse_yaml_file(text) if is_yaml_name(path) else _parse_json_file(text, path)
     if not isinstance(document, dict):
         raise DefinitionError([Problem("", "a state machine definition must be a JSON object")])
-    from . import templates
     if templates.is_template(document):
         document, from_template = templates.state_machine_definition(
-            document, path, state_machine_resource, load_definition_file)
+            document, path, state_machine_resource, load_definition_file, load_definition_text)
         substitutions = {**from_template, **(substitutions or {})}
     elif state_machine_resource is not None:
         raise DefinitionError([Problem("", f"{os.fspath(path)} is a definition, not a SAM or CloudFormation "
                                            "template: --state-machine-resource does not apply")])
     if substitutions:
-        from .substitutions import apply
-        document = apply(document, substitutions)
+        document = apply_substitutions(document, substitutions)
     return document
 
 
@@ -93,7 +93,7 @@ def _parse_yaml_file(text: str):
             return load_definition_text(text)
         except DefinitionError:
             pass
-    from .yaml_text import load_yaml
+    from .yaml_text import load_yaml  # PyYAML (~15 ms) is imported only when a YAML file is read
     value = load_yaml(text)
     if too_deep(value):
         raise _malformed(f"the definition is nested more than {MAX_NESTING} levels deep, "

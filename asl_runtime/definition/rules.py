@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..errors import ALL
+from ..query.intrinsics import is_intrinsic, parse_intrinsic
+from ..query.io_jsonpath import to_json
+from ..query.jsonata import JSONataSyntaxError, compile_template
 from ..query.jsonpath import is_reference_path, path_syntax_error
 from . import choice_rules, task_resources
 from .choice_rules import is_rfc3339
@@ -203,8 +206,6 @@ def labels_unique(definition, sites):
 
 def definition_size(definition, sites):
     """AWS refuses a definition over 1,048,576 characters (measured here as compact JSON)."""
-    from ..query.io_jsonpath import to_json
-
     size = len(to_json(definition))
     if size > MAX_DEFINITION_CHARS:
         yield Problem("", f"The definition is {size:,} characters long; CreateStateMachine accepts at most "
@@ -544,10 +545,6 @@ def _field_path(parts: tuple) -> tuple:
 def jsonata_problem(text: str, field: str) -> str | None:
     """None when the `{% %}` string `text` compiles for `field`, else why it does not."""
     try:
-        from ..query.jsonata import JSONataSyntaxError, compile_template
-    except ImportError:
-        return None
-    try:
         compile_template(text, field)
     except JSONataSyntaxError as exc:
         message = str(exc)
@@ -651,19 +648,11 @@ def _dynamic_value_problem(site: Site, parts: tuple, value) -> Problem | None:
 
 
 def _looks_intrinsic(text: str) -> bool:
-    try:
-        from ..query.intrinsics import is_intrinsic
-    except ImportError:
-        return text.startswith("States.") and "(" in text
     return is_intrinsic(text)
 
 
 def intrinsic_syntax_error(text: str) -> str | None:
     """None when `text` parses as an intrinsic function call (or no parser is available yet)."""
-    try:
-        from ..query.intrinsics import parse_intrinsic
-    except ImportError:
-        return None
     try:
         parse_intrinsic(text)
     except ValueError as exc:

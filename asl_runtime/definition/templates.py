@@ -28,8 +28,12 @@ def _problem(message: str) -> DefinitionError:
     return DefinitionError([Problem("", message)])
 
 
-def state_machine_definition(template: dict, path, name: str | None, load_file) -> tuple[dict, dict]:
-    """(definition, substitutions) of the state machine resource `name` (or the only one)."""
+def state_machine_definition(template: dict, path, name: str | None, load_file, load_text) -> tuple[dict, dict]:
+    """(definition, substitutions) of the state machine resource `name` (or the only one).
+
+    `load_file` and `load_text` read the definition it points at or holds (the loader's, which
+    imports this module, so they are passed in rather than imported).
+    """
     resources = template["Resources"]
     machines = [key for key, res in resources.items()
                 if isinstance(res, dict) and res.get("Type") in STATE_MACHINE_TYPES]
@@ -56,8 +60,7 @@ def state_machine_definition(template: dict, path, name: str | None, load_file) 
         text, extra = (sub[0], sub[1]) if isinstance(sub, list) and len(sub) == 2 else (sub, {})
         substitutions.update(_substitutions(extra if isinstance(extra, dict) else {}, template))
     if isinstance(text, str):
-        from .loader import load_definition_text
-        return load_definition_text(text), substitutions
+        return load_text(text), substitutions
     raise _problem(f"state machine resource {name!r} has no Definition, local DefinitionUri or "
                    "DefinitionString that asl can read")
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+from urllib.parse import urlsplit
 import threading
 import time
 
@@ -217,8 +218,6 @@ def _check_http_parameters(where: str, value) -> None:
 
 
 def _is_http_url(text) -> bool:
-    from urllib.parse import urlsplit
-
     if not isinstance(text, str):
         return False
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..errors import PathNotFound
+from .intrinsics import compile_intrinsic, is_intrinsic
 from .jsonpath import compile_path, evaluate
 
 # evaluate(input, context, variables) -> value
@@ -24,8 +25,6 @@ class TemplateFieldError(Exception):
 
 
 def _dynamic(key: str, expr: str) -> Getter:
-    from .intrinsics import compile_intrinsic, is_intrinsic
-
     if is_intrinsic(expr):
         return compile_intrinsic(expr)
     path = compile_path(expr)
