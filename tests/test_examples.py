@@ -122,7 +122,8 @@ def readme_python_snippets():
 
 
 def test_the_readme_python_snippet_works(monkeypatch):
-    snippets = [s for s in readme_python_snippets() if "StateMachine.from_file" in s and "..." not in s]
+    snippets = [s for s in readme_python_snippets()
+                if ("StateMachine.from_file" in s or "StateMachine.from_json" in s) and "..." not in s]
     assert snippets, "the README lost its Python example"
     monkeypatch.chdir(ROOT)
     for snippet in snippets:

@@ -104,7 +104,7 @@ def test_stop_during_a_virtual_clock_activity_wait_takes_effect():
     poller = threading.Thread(target=lambda: taken.append(get_activity_task(ACTIVITY, "tester", timeout=10)))
     poller.start()
     deadline = time.monotonic() + 10
-    while not callbacks._pollers.get(ACTIVITY) and time.monotonic() < deadline:
+    while not callbacks.TOKENS.polling(ACTIVITY) and time.monotonic() < deadline:
         time.sleep(0.005)  # the worker is polling before the execution schedules the task
     handle = sm.start({"doc": 1})
     poller.join(10)

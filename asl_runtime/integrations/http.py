@@ -15,12 +15,11 @@ one deadline cover connecting, sending and reading, in real time under either cl
 
 from __future__ import annotations
 
-import http.client
 import json
 import re
 import socket
-import ssl
 import threading
+import time
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
@@ -29,7 +28,8 @@ from ..definition.http_task import (ARRAY_FORMATS, BODY_ENCODINGS, DEFAULT_ARRAY
 from ..engine.clock import ExecutionTimedOut
 from ..errors import DATA_LIMIT_EXCEEDED, HTTP_SOCKET, RUNTIME, TIMEOUT, ASLError, StateRuntimeError
 from ..limits import MAX_PAYLOAD_BYTES
-from .connections import INVALID_CONNECTION_STATE, not_found
+from .connections import INVALID_CONNECTION_STATE, basic_authorization, not_found
+from .registry import Integration
 
 #: Step Functions asks for at most this byte range of the response (the Range header it sets).
 MAX_RESPONSE_BYTES = MAX_PAYLOAD_BYTES
@@ -64,9 +64,13 @@ class Deadline(Exception):
 
 
 # --------------------------------------------------------------------------- the integration
-def invoke(services, frame, params, timeout):
+def register(registry) -> None:
+    registry.register("http", "invoke", Integration("http:invoke", invoke))
+
+
+def invoke(services, frame, res, params, events):
     """Run one HTTP Task attempt; returns AWS's result shape or raises the error AWS names."""
-    state = frame.state
+    state, timeout = frame.state, events.timeout
     spec = _read_parameters(params)
     connection = services.connections.get(spec["connection"]) if services.connections else None
     if connection is None:
@@ -98,8 +102,6 @@ class _Budget:
     """Seconds left of one real-time deadline shared by the token request and the call itself."""
 
     def __init__(self, seconds: float):
-        import time
-
         self._time = time.monotonic
         self._end = self._time() + seconds
 
@@ -323,6 +325,10 @@ def _escape(value) -> str:
 def send(request: Request, seconds: float) -> Response:
     """One exchange; raises Deadline when `seconds` (real time) pass first, ASLError
     States.Http.Socket when the connection fails."""
+    # Imported on the first HTTP Task: http.client and ssl would add ~11 ms to every start-up.
+    import http.client
+    import ssl
+
     parts = urlsplit(request.url)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     if parts.scheme == "https":
@@ -369,6 +375,9 @@ def _abort(conn) -> None:
 
 
 def _describe(error: BaseException) -> str:
+    import http.client  # already imported by send()
+    import ssl
+
     if isinstance(error, socket.gaierror):
         return f"the host name cannot be resolved ({error.strerror or error})"
     if isinstance(error, ConnectionRefusedError):
@@ -426,7 +435,6 @@ def fetch_token(connection, budget: _Budget) -> tuple[str, float | None]:
     The client authenticates with HTTP Basic and asks for grant_type=client_credentials
     (RFC 6749 4.4); the connection's OAuthHttpParameters are added to that request.
     """
-    from .connections import basic_authorization
 
     oauth = connection.auth
     client = oauth["ClientParameters"]

@@ -1,13 +1,16 @@
 """Optimized integrations (arn:aws:states:::SERVICE:ACTION) served through boto3.
 
 Each action is a small function (services, frame, parameters) -> result, in the shape Step
-Functions returns it; `ACTIONS` is the table the dispatcher reads.
+Functions returns it; `register` puts each in the integrations registry with the patterns its
+service supports.
 """
 
 from __future__ import annotations
 
+from ..errors import ASLError
 from ..query.io_jsonpath import to_json
 from . import aws
+from .registry import Integration, parameters_of, with_callback
 
 
 def _json_text(value):
@@ -49,8 +52,6 @@ def events_put_events(services, frame, params):
 
     A partly failed batch fails the Task with EventBridge.FailedEntry; the cause is the response.
     """
-    from ..errors import ASLError
-
     config = frame.execution.config
     params = dict(params)
     entries = []
@@ -82,5 +83,16 @@ ACTIONS = {
 
 #: Integration patterns each optimized service supports besides request-response.
 PATTERNS = {"dynamodb": (), "sqs": ("waitForTaskToken",), "sns": ("waitForTaskToken",),
-            "events": ("waitForTaskToken",), "lambda": ("waitForTaskToken",),
-            "states": ("sync", "sync:2", "waitForTaskToken")}
+            "events": ("waitForTaskToken",)}
+
+
+def register(registry) -> None:
+    for (service, action), fn in ACTIONS.items():
+        registry.register(service, action, Integration(f"{service}:{action}", with_callback(_action(fn)),
+                                                       patterns=PATTERNS[service]))
+
+
+def _action(fn):
+    def call(services, frame, res, payload, events):
+        return fn(services, frame, parameters_of(res, payload))
+    return call

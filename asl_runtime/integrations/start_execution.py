@@ -18,6 +18,7 @@ from ..errors import RUNTIME, TASK_FAILED, TIMEOUT, ASLError
 from ..limits import MAX_EXECUTION_NESTING
 from ..query.io_jsonpath import to_json
 from . import aws
+from .registry import Integration, with_callback
 from .resources import SYNC, SYNC2
 
 
@@ -82,8 +83,14 @@ def _refused(code: str, message: str) -> ASLError:
                     f"Request ID: {uuid.uuid4()}; Proxy: null)")
 
 
-def start_execution(services, frame, res, params, timeout):
+def register(registry) -> None:
+    registry.register("states", "startExecution", Integration(
+        "states:startExecution", with_callback(start_execution), patterns=(SYNC, SYNC2, "waitForTaskToken")))
+
+
+def start_execution(services, frame, res, params, events):
     """The Task's result for states:startExecution in the resource's integration pattern."""
+    timeout = events.timeout
     if not isinstance(params, dict) or "StateMachineArn" not in params:
         raise ASLError(RUNTIME, "The field 'StateMachineArn' is required by states:startExecution")
     parent = frame.execution.config
@@ -127,8 +134,7 @@ def start_execution(services, frame, res, params, timeout):
             threading.Thread(target=run, name=f"asl-{execution.arn}", daemon=True).start()
         return started
 
-    frame.event("TaskSubmitted", "taskSubmittedEventDetails",
-                {"resourceType": res.service, "resource": res.resource_label, "output": started})
+    events.submitted(started)
     outcome = run()
     duration = execution.end - execution.start
     if frame.clock.virtual:
