@@ -49,15 +49,18 @@ def _env(var):
 @click.option("--wait-time-scale", type=click.FloatRange(min=0), default=_env("WAIT_TIME_SCALE"),
               help="Step Functions Local's wait scale; only 1 is supported yet (use --clock virtual) "
                    "[env WAIT_TIME_SCALE]")
+@click.option("--connections", "connections_file", type=click.Path(dir_okay=False),
+              help="JSON file: EventBridge connection ARN -> its authorization, for HTTP Tasks")
 @click.option("--aws-endpoint-url", help="send every AWS call a Task makes to this endpoint (moto, LocalStack)")
 @click.option("--allow-aws", is_flag=True, default=lambda: os.environ.get("ASL_ALLOW_AWS") == "1",
               help="let Tasks call real AWS when no endpoint is configured [env ASL_ALLOW_AWS=1]")
 @click.option("--account-id", default=_env("AWS_ACCOUNT_ID"), help="[env AWS_ACCOUNT_ID] default 123456789012")
 @click.option("--region", default=_env("AWS_DEFAULT_REGION"), help="[env AWS_DEFAULT_REGION] default us-east-1")
 @click.option("--verbose", is_flag=True, help="log every request on stderr")
-def serve(host, port, db, handlers_files, mock_config, clock, wait_time_scale, aws_endpoint_url, allow_aws,
-          account_id, region, verbose):
+def serve(host, port, db, handlers_files, mock_config, clock, wait_time_scale, connections_file, aws_endpoint_url,
+          allow_aws, account_id, region, verbose):
     """Serve the Step Functions API (AWS JSON 1.0) on HTTP, as Step Functions Local does."""
+    from asl_runtime.integrations.connections import Connections, ConnectionsError
     from asl_runtime.integrations.mocks import MockConfig, MockConfigError
     from asl_runtime.server import Server, ServerConfig, SqliteStore, StepFunctions
 
@@ -74,10 +77,17 @@ def serve(host, port, db, handlers_files, mock_config, clock, wait_time_scale, a
             mocks = MockConfig.load(mock_config)
         except (OSError, MockConfigError) as exc:
             _fail_usage(f"--mock-config {mock_config}: {exc}")
+    connections = None
+    if connections_file:
+        try:
+            connections = Connections.load(connections_file)
+        except ConnectionsError as exc:
+            _fail_usage(f"--connections: {exc}")
     endpoints = route_aws_calls(aws_endpoint_url)
     config = ServerConfig(account_id=account_id or "123456789012", region=region or "us-east-1", clock=clock,
                           handlers=handlers, mock_config=mocks, wait_time_scale=wait_time_scale,
-                          endpoint_url=aws_endpoint_url, allow_aws=allow_aws, service_endpoints=endpoints)
+                          endpoint_url=aws_endpoint_url, allow_aws=allow_aws, service_endpoints=endpoints,
+                          connections=connections)
     try:
         store = SqliteStore(db)
     except Exception as exc:  # noqa: BLE001 - sqlite3 raises several kinds for an unusable file

@@ -32,7 +32,7 @@ class ServerConfig:
 
     def __init__(self, account_id="123456789012", region="us-east-1", clock="real", handlers=None,
                  mock_config=None, wait_time_scale=None, endpoint_url=None, allow_aws=False,
-                 service_endpoints=None):
+                 service_endpoints=None, connections=None):
         self.account_id = account_id
         self.region = region
         self.partition = "aws"
@@ -43,6 +43,16 @@ class ServerConfig:
         self.endpoint_url = endpoint_url
         self.allow_aws = allow_aws
         self.service_endpoints = service_endpoints or {}  # LAMBDA_ENDPOINT, SQS_ENDPOINT, ...
+        self.connections = connections  # integrations.connections.Connections for HTTP Tasks, or None
+
+    def task_options(self) -> dict:
+        """The run options every execution and TestState call of this server gets."""
+        options = {"handlers": self.handlers, "account_id": self.account_id, "region": self.region}
+        if self.allow_aws:
+            options["allow_aws"] = True
+        if self.connections is not None:
+            options["connections"] = self.connections
+        return options
 
 
 class StepFunctions:
@@ -441,9 +451,8 @@ class StepFunctions:
             raise ServiceError("InvalidExecutionInput", f"Invalid State Machine Execution Input: '{exc}'") from None
 
     def _run_options(self, machine: dict, test_case: str | None) -> dict:
-        options = {"handlers": self.config.handlers, "clock": self.config.clock,
-                   "state_machine_name": machine["name"], "account_id": self.config.account_id,
-                   "region": self.config.region, "role_arn": machine["roleArn"],
+        options = {**self.config.task_options(), "clock": self.config.clock,
+                   "state_machine_name": machine["name"], "role_arn": machine["roleArn"],
                    "state_machine_type": machine["type"]}
         if test_case is not None:
             if self.config.mock_config is None:
@@ -868,8 +877,7 @@ class StepFunctions:
     def TestState(self, req: dict) -> dict:
         from .test_state import test_state
 
-        options = {"handlers": self.config.handlers, "account_id": self.config.account_id,
-                   "region": self.config.region, "role_arn": req.get("roleArn")}
+        options = {**self.config.task_options(), "role_arn": req.get("roleArn")}
         return test_state(req, options)
 
     # ================================================================== validation
