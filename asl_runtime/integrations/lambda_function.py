@@ -105,7 +105,7 @@ def call_function(services, frame, function, payload, timeout):
     # Wait for the Task's timeout or the machine's deadline, whichever comes first, or a stop.
     machine_left = None if clock.deadline is None else max(0.0, clock.deadline - clock.now)
     waits = [w for w in (timeout, machine_left) if w is not None]
-    _join(worker, min(waits) if waits else None, frame.execution.stop_event)
+    join_worker(worker, min(waits) if waits else None, frame.execution.stop_event)
     if worker.is_alive():
         if machine_left is not None and (timeout is None or machine_left < timeout):
             raise ExecutionTimedOut()
@@ -129,7 +129,7 @@ def _invoke_remote(services, frame, function, payload):
     return body, response.get("FunctionError"), request_id
 
 
-def _join(worker: threading.Thread, limit: float | None, stop: threading.Event) -> None:
+def join_worker(worker: threading.Thread, limit: float | None, stop: threading.Event) -> None:
     """Wait for a handler thread up to `limit` seconds; a stopped execution stops waiting."""
     end = None if limit is None else time.monotonic() + limit
     while worker.is_alive():

@@ -1,7 +1,8 @@
 """What a Task calls: the run options executions share, and dispatch through the registry.
 
-For each Task a mocked response (MockConfigFile test case, or mocks in code) comes first; else
-the Resource is parsed and the registry names the integration serving it (registry.py), which
+For each Task a mocked response (MockConfigFile test case, or mocks in code) comes first; then a
+handler named after the state, for a Task that is not a Lambda function or activity
+(stand_in.py); else the registry names the integration serving the Resource (registry.py). Each
 runs inside the events AWS records for its family (task_events.py).
 """
 
@@ -14,8 +15,9 @@ from ..errors import RUNTIME, ASLError
 from . import activity, callbacks, http, lambda_function, optimized, sdk, start_execution
 from .aws import Clients
 from .connections import Connections
-from .registry import Registry
+from .registry import Registry, with_callback
 from .resources import SYNC, SYNC2, WAIT_FOR_TASK_TOKEN, Resource, ResourceError, parse_resource
+from .stand_in import stand_in_for, standing_in
 from .start_execution import StateMachines
 from .task_events import ActivityEvents, LambdaFunctionEvents, TaskEvents
 
@@ -107,6 +109,13 @@ class Services:
         if mocked is not None:
             events = _MOCKED_FAMILIES.get(res.kind, TaskEvents)(frame, res, payload, timeout, heartbeat)
             return events.run(None, mocked)
+        handler = stand_in_for(self.handlers, state, res)
+        if handler is not None:  # a handler named after the state stands in for the service call
+            call = standing_in(handler)
+            if res.pattern == WAIT_FOR_TASK_TOKEN:
+                call = with_callback(call)
+            events = TaskEvents(frame, res, payload, timeout, heartbeat)
+            return events.run(lambda events: call(self, frame, res, payload, events))
         integration = self.registry.resolve(state.name, res)
         events = integration.events(frame, res, payload, timeout, heartbeat)
         return events.run(lambda events: integration.call(self, frame, res, payload, events))

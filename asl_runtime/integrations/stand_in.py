@@ -1,0 +1,107 @@
+"""A handler named after a state stands in for that state's service call.
+
+Lambda Tasks find their handler by function or state name (lambda_function.py) and activities by
+activity name (activity.py); any other Task (HTTP Task, optimized service, AWS SDK,
+states:startExecution) is served by the handler named after its state when there is one, instead
+of the request. The handler gets the Task's request (its resolved Parameters or Arguments) and a
+`TaskContext`; what it returns is the Task's result, inside the same Task events, timeout and
+callback pattern as the real call. `TaskFailed(error, cause)` fails it with that error (say
+`States.Http.StatusCode.503`); any other exception with its class name and message.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+
+from ..engine.clock import ExecutionTimedOut, current_clock
+from ..errors import RUNTIME, TIMEOUT, ASLError
+from .lambda_function import join_worker
+
+#: Resource kinds a state-named handler may stand in for.
+_KINDS = ("service", "sdk")
+
+
+class TaskContext:
+    """What a stand-in handler receives besides the request."""
+
+    def __init__(self, state_name: str, resource: str, task_token: str | None, remaining_ms):
+        self.state_name = state_name
+        self.resource = resource
+        self.task_token = task_token
+        self._remaining = remaining_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self._remaining()
+
+
+def stand_in_for(handlers, state, res):
+    """The handler standing in for this Task, or None."""
+    if not handlers or res.kind not in _KINDS or res.service == "lambda":  # lambda:invoke: Lambda's own lookup
+        return None
+    return handlers.get(state.name)
+
+
+def standing_in(handler):
+    """An integration call (services, frame, res, payload, events) that runs `handler` instead."""
+    def call(services, frame, res, payload, events):
+        return _run(handler, frame, res, payload, events.timeout)
+    return call
+
+
+def _run(handler, frame, res, payload, timeout):
+    clock = frame.clock
+    start = clock.now
+    deadline = start + timeout if timeout else None
+    context = TaskContext(frame.state.name, res.arn, frame.task_token,
+                          lambda: int(max(0.0, (deadline - clock.now) if deadline else 900.0) * 1000))
+    event = json.loads(json.dumps(payload))  # the handler gets its own copy, as a service would
+    if clock.virtual:
+        value = _call(handler, event, context, clock)
+        if deadline is not None and clock.now > deadline and (clock.deadline is None or deadline <= clock.deadline):
+            clock.now = deadline
+            raise ASLError(TIMEOUT, "")
+        if clock.deadline is not None and clock.now > clock.deadline:
+            clock.now = clock.deadline
+            raise ExecutionTimedOut()
+        return _result(value, frame.state.name)
+    outcome = {}
+
+    def target():
+        try:
+            outcome["value"] = _call(handler, event, context, clock)
+        except ASLError as exc:
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=target, daemon=True)
+    worker.start()
+    machine_left = None if clock.deadline is None else max(0.0, clock.deadline - clock.now)
+    waits = [w for w in (timeout, machine_left) if w is not None]
+    join_worker(worker, min(waits) if waits else None, frame.execution.stop_event)
+    if worker.is_alive():
+        if machine_left is not None and (timeout is None or machine_left < timeout):
+            raise ExecutionTimedOut()
+        raise ASLError(TIMEOUT, "")
+    if "error" in outcome:
+        raise outcome["error"]
+    return _result(outcome["value"], frame.state.name)
+
+
+def _call(handler, event, context, clock):
+    token = current_clock.set(clock)
+    try:
+        return handler(event, context)
+    except ASLError:  # TaskFailed: the handler names the error itself
+        raise
+    except Exception as exc:  # noqa: BLE001 - the stand-in's failure fails the Task
+        raise ASLError(type(exc).__name__, str(exc)) from None
+    finally:
+        current_clock.reset(token)
+
+
+def _result(value, state_name: str):
+    try:
+        return json.loads(json.dumps(value))
+    except (TypeError, ValueError) as exc:
+        raise ASLError(RUNTIME, f"The handler standing in for state '{state_name}' returned a value that is "
+                                f"not JSON: {exc}") from None
