@@ -410,3 +410,15 @@ def test_a_jsonata_evaluation_failure_records_evaluation_failed_as_aws_does(case
     ours = [details(e) for e in result.history if e["type"] == "EvaluationFailed"]
     assert ours == [details(e) for e in case["events"] if e["type"] == "EvaluationFailed"]
 
+
+
+@pytest.mark.parametrize("clock", ["virtual", "real"])
+def test_a_runaway_distributed_map_child_fails_at_its_own_25000_events_under_either_clock(clock):
+    """A Standard child workflow execution has AWS's history limit too, whichever way iterations run."""
+    definition = {"StartAt": "M", "States": {"M": {
+        "Type": "Map", "End": True,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, **RUNAWAY}}}}
+    result = StateMachine.from_json(definition).run([{}], clock=clock)
+    assert result.status == "FAILED"
+    assert "25000" in result.cause and "history events" in result.cause
+    assert [e["type"] for e in result.history][-3:] == ["MapRunFailed", "MapStateFailed", "ExecutionFailed"]

@@ -2,7 +2,7 @@
 
 from .choice import run_choice
 from .fail import run_fail
-from .map_ import run_map
+from .map import run_map
 from .parallel import run_parallel
 from .pass_ import run_pass
 from .succeed import run_succeed

@@ -1,0 +1,76 @@
+"""What every iteration of one Map run shares: its items, limits, failures so far and records.
+
+Both schedulers (virtual.py, threads.py) go through a MapRun for an iteration's input, its
+child-execution set-up (distributed), its MapIteration* events and the tolerated-failure check,
+so the two differ only in how iterations are ordered in time.
+"""
+
+from __future__ import annotations
+
+from ....errors import EXCEED_TOLERATED_FAILURE_THRESHOLD, ASLError
+from ....integrations.item_reader import ChildRun
+from ....limits import MAX_EVENTS
+from ...history import History
+from .distributed import child_execution
+
+
+class MapRun:
+    __slots__ = ("frame", "state", "effective", "items", "max_concurrency", "tolerated_count", "tolerated_pct",
+                 "map_run", "runs", "failures", "name", "distributed", "_child_events")
+
+    def __init__(self, frame, state, effective, items, max_concurrency, tolerated_count, tolerated_pct,
+                 map_run, keep_runs: bool):
+        self.frame, self.state, self.effective, self.items = frame, state, effective, items
+        self.max_concurrency = max_concurrency
+        self.tolerated_count, self.tolerated_pct = tolerated_count, tolerated_pct
+        self.map_run = map_run  # (MapRunArn, ...) of a distributed Map or ResultWriter, else None
+        self.runs = [] if keep_runs else None  # a ChildRun per item, for the ResultWriter
+        self.failures = 0
+        self.name = state.name
+        self.distributed = state.distributed
+        # A distributed child is an execution of its own: AWS caps a Standard one's history too.
+        self._child_events = MAX_EVENTS if frame.execution.config.state_machine_type == "STANDARD" else None
+
+    def input_of(self, index: int):
+        """The iteration's input: the item, or what ItemSelector makes of it (with $$.Map.Item)."""
+        item = self.items[index]
+        selector = self.state.item_selector
+        if selector is None:
+            return item
+        self.frame.set_map_item(index, item)
+        return selector(self.frame, self.effective)
+
+    def as_child_execution(self, child, index: int, value) -> None:
+        """Make `child` a distributed Map's child execution: no outer variables, its own history."""
+        child.variables = {}
+        child.history = History(self._child_events)
+        child.last_event = 0
+        child.execution = child_execution(self.frame.execution, self.state, self.map_run, index, value,
+                                          child.clock.now)
+
+    def details(self, index: int) -> dict:
+        return {"index": index, "name": self.name}
+
+    def iteration_event(self, child, kind: str, index: int) -> None:
+        """MapIterationStarted/Succeeded/Failed/Aborted in the iteration's scope (inline Maps only)."""
+        child.event("MapIteration" + kind, "mapIteration" + kind + "EventDetails", self.details(index))
+
+    def record(self, index: int, value, ok: bool, output, begin: float, end: float) -> None:
+        if self.runs is not None:
+            self.runs.append(ChildRun(index, value, ok, output, begin, end))
+
+    def tolerate(self, err: ASLError, latest: float):
+        """A failed iteration's error output, unless it is one failure too many: then the Map fails."""
+        self.failures += 1
+        count, pct = self.tolerated_count, self.tolerated_pct
+        exceeded = (count is None and pct is None) or (count is not None and self.failures > count) or (
+            pct is not None and self.failures * 100.0 / len(self.items) > pct)
+        if exceeded:
+            clock = self.frame.clock
+            if clock.virtual:
+                clock.now = max(clock.now, latest)
+            if count is None and pct is None:
+                raise err
+            raise ASLError(EXCEED_TOLERATED_FAILURE_THRESHOLD,
+                           "The specified tolerated failure threshold was exceeded") from err
+        return err.output()
