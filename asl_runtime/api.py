@@ -346,7 +346,8 @@ def _with_tracing(observers, tracer_provider):
     """The observers plus the span recorder when a tracer provider is given or OTEL_* ask for one.
 
     The one place the API reaches into views/: only when tracing is on, and only for the
-    recorder, which is an observer like any other.
+    recorder, which is an observer like any other (imported here: views/ sits above api.py, and
+    OpenTelemetry is an optional extra).
     """
     if tracer_provider is None:
         if not (os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")):

@@ -1,4 +1,9 @@
-"""The `asl` command: thin over the library; JSON on stdout for tools, rich text for people."""
+"""The `asl` command: thin over the library; JSON on stdout for tools, rich text for people.
+
+Each subcommand imports what it uses inside its function (the library, rich, the server), so
+`asl --help` and `asl validate` do not pay for `asl run`'s imports and start-up stays short;
+the same holds for the other cli/*_cmd.py modules.
+"""
 
 from __future__ import annotations
 

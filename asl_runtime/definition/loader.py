@@ -103,7 +103,7 @@ def _parse_yaml_file(text: str):
 
 def _looks_like_yaml(text: str) -> bool:
     try:
-        from .yaml_text import load_yaml
+        from .yaml_text import load_yaml  # lazy, as in _parse_yaml_file
         return isinstance(load_yaml(text), dict)
     except (DefinitionError, ImportError):
         return False

@@ -20,6 +20,7 @@ import zlib
 from datetime import datetime, timezone
 from email.utils import format_datetime
 
+from ..definition.task_resources import sdk_model_for
 from ..errors import ASLError
 from ..query.io_jsonpath import to_json
 
@@ -262,7 +263,6 @@ def _plain(value):
 # --------------------------------------------------------------------------- SDK integrations
 def sdk_client_name(service: str) -> str:
     """The boto3 client for an aws-sdk service name (sfn -> stepfunctions, eventbridge -> events)."""
-    from ..definition.task_resources import sdk_model_for
 
     name = service.lower()
     by_model = sdk_model_for(name)

@@ -89,7 +89,7 @@ class _Library:
             from jsonata.signature import Signature
             from jsonata.utils import Utils
 
-            from . import jsonata_functions
+            from . import jsonata_functions  # imports jsonata-python itself, so only inside the guard
         finally:
             sys.setrecursionlimit(limit)
 

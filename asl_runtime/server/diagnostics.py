@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import re
 
+from ..definition.validator import validate
+
 # (code, what the problem's message or location says), first match wins.
 _CODES = (
     ("DUPLICATE_STATE_NAME", re.compile(r"^State name .* is already used")),
@@ -21,11 +23,6 @@ _CODES = (
 
 def diagnostics(text: str) -> list[dict]:
     """Every diagnostic for the definition text, errors first."""
-    try:
-        from .. import validate
-    except ImportError:  # pragma: no cover - until the engine seams land
-        from ..definition.validator import validate
-
     if not text.strip():
         return [{"severity": "ERROR", "code": "MISSING_DESCRIPTION", "message": "The definition is empty."}]
     try:

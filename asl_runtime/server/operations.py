@@ -16,10 +16,19 @@ import time
 import uuid
 from datetime import datetime
 
+from ..api import StateMachine
+from ..engine.store import Checkpoint
+from ..errors import DefinitionError
+from ..integrations.callbacks import (TaskTokenError, get_activity_task, send_task_failure, send_task_heartbeat,
+                                      send_task_success)
+from ..integrations.mocks import MockConfigError
 from ..limits import MAX_PAYLOAD_BYTES
+from ..query.timestamps import format_epoch
 from . import arns, runner
+from .diagnostics import diagnostics
 from .errors import ServiceError, does_not_exist
 from .store_sqlite import ExecutionRecord, SqliteStore
+from .test_state import test_state
 
 MAX_INPUT_BYTES = MAX_PAYLOAD_BYTES
 DEFAULT_PAGE = 100
@@ -111,8 +120,6 @@ class StepFunctions:
         return machine, None, alias
 
     def _compiled(self, arn: str, revision: str, definition: str):
-        from ..api import StateMachine
-
         key = (arn, revision)
         compiled = self._machines.get(key)
         if compiled is None:
@@ -122,9 +129,6 @@ class StepFunctions:
 
     def _check_definition(self, text: str):
         """The compiled machine, or InvalidDefinition naming each problem as AWS words them."""
-        from ..api import StateMachine
-        from ..errors import DefinitionError
-        from .diagnostics import diagnostics
 
         try:
             return StateMachine.from_json(text)
@@ -404,8 +408,6 @@ class StepFunctions:
         return _page(items, req, "activities", "activityArn")
 
     def GetActivityTask(self, req: dict) -> dict:
-        from .. import get_activity_task
-
         self._activity(req["activityArn"])
         task = get_activity_task(req["activityArn"], req.get("workerName"), timeout=self.long_poll_seconds)
         if task is None:
@@ -417,8 +419,6 @@ class StepFunctions:
 
     # ================================================================== task tokens
     def _answer(self, send, *args):
-        from ..integrations.callbacks import TaskTokenError
-
         try:
             send(*args)
         except TaskTokenError as exc:
@@ -426,16 +426,13 @@ class StepFunctions:
         return {}
 
     def SendTaskSuccess(self, req: dict) -> dict:
-        from .. import send_task_success
         return self._answer(send_task_success, self._current_token(req["taskToken"]), req["output"])
 
     def SendTaskFailure(self, req: dict) -> dict:
-        from .. import send_task_failure
         return self._answer(send_task_failure, self._current_token(req["taskToken"]), req.get("error"),
                             req.get("cause"))
 
     def SendTaskHeartbeat(self, req: dict) -> dict:
-        from .. import send_task_heartbeat
         return self._answer(send_task_heartbeat, self._current_token(req["taskToken"]))
 
     # ================================================================== executions
@@ -479,8 +476,6 @@ class StepFunctions:
         return machine, version, alias, compiled, test_case
 
     def StartExecution(self, req: dict) -> dict:
-        from ..integrations.mocks import MockConfigError
-
         machine, version, alias, compiled, test_case = self._prepare(req)
         name = req.get("name") or str(uuid.uuid4())
         arns.check_name(name)
@@ -586,8 +581,6 @@ class StepFunctions:
                 resume=checkpoint, observers=[MapRuns(self.store, compiled)], **options)
 
     def StartSyncExecution(self, req: dict) -> dict:
-        from ..integrations.mocks import MockConfigError
-
         machine, version, alias, compiled, test_case = self._prepare(req)
         if machine["type"] != "EXPRESS":
             raise ServiceError("StateMachineTypeNotSupported", "This operation is not supported by this type "
@@ -803,8 +796,6 @@ class StepFunctions:
 
         The states that succeeded are not run again; the history goes on with ExecutionRedriven.
         """
-        from ..engine.store import Checkpoint
-        from ..query.timestamps import format_epoch
 
         with self._lock:
             record = self._execution(req["executionArn"])
@@ -875,15 +866,11 @@ class StepFunctions:
 
     # ================================================================== TestState
     def TestState(self, req: dict) -> dict:
-        from .test_state import test_state
-
         options = {**self.config.task_options(), "role_arn": req.get("roleArn")}
         return test_state(req, options)
 
     # ================================================================== validation
     def ValidateStateMachineDefinition(self, req: dict) -> dict:
-        from .diagnostics import diagnostics
-
         found = diagnostics(req["definition"])
         if req.get("severity") == "ERROR":
             found = [d for d in found if d["severity"] == "ERROR"]

@@ -16,6 +16,7 @@ import uuid
 from urllib.parse import parse_qsl
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from .console import render
 from .errors import ServiceError
 from .model import TARGET_PREFIX, check_request, operations
 
@@ -79,8 +80,6 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, response)
 
     def do_GET(self):
-        from .console import render
-
         path, _, query = self.path.partition("?")
         if path not in ("/", "/index.html", "/execution"):
             return self._send(404, {"__type": "UnknownOperationException", "message": f"No page at {path}"})

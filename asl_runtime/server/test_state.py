@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 
+from ..api import StateMachine
+from ..errors import DefinitionError
 from .errors import ServiceError
 
 STUB = "\u2192"  # stub state names start with an arrow, which no sane definition uses
@@ -29,9 +31,6 @@ def _loads(text, what: str, code: str = "InvalidExecutionInput"):
 
 
 def test_state(req: dict, run_options: dict) -> dict:
-    from ..api import StateMachine
-    from ..errors import DefinitionError
-
     document = _loads(req["definition"], "State Machine Definition", "InvalidDefinition")
     if not isinstance(document, dict):
         raise ServiceError("InvalidDefinition", "Invalid State Machine Definition: 'the definition must be an object'")
@@ -230,7 +229,6 @@ def _inspection(state, language, state_input, variables, history, mock) -> dict:
 
 def _evaluate(fields: dict, value, variables):
     """The output of a Pass state with `fields` on `value` (with the variables in scope)."""
-    from ..api import StateMachine
 
     states = {"Eval": {"Type": "Pass", **fields, "End": True}}
     start = "Eval"

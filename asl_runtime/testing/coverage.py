@@ -16,6 +16,8 @@ import time
 import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass
+from ..definition.graph import graph_of
+from .source_lines import state_lines
 
 KINDS = ("states", "transitions", "choice_rules", "retriers", "catchers", "bodies")
 
@@ -45,8 +47,6 @@ class MachineCoverage:
     """The coverage items of one machine and how often each was hit."""
 
     def __init__(self, key: str, definition: dict, source_path: str | None = None):
-        from ..definition.graph import graph_of
-
         self.key = key
         self.source_path = source_path
         self.graph = graph_of(definition)
@@ -207,7 +207,6 @@ class Coverage:
     def cobertura(self, source_root: str | None = None) -> str:
         """Cobertura XML: a <class> per definition file, a <line> per state at the line of its name;
         a state's Choice rules, retriers, catchers and bodies are its branch conditions."""
-        from .source_lines import state_lines
 
         root_dir = os.path.abspath(source_root or os.getcwd())
         total_lines = covered_lines = total_branches = covered_branches = 0

@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
+from ..integrations.mocks import PASS_THROUGH
 from .coverage import retrier_for
 
 LAMBDA_SERVICE_ERROR = "Lambda.ServiceException"
@@ -122,7 +123,6 @@ _EVER = 99_999_999
 def throwing(error: str, failures: int, then=None) -> dict:
     """Mocked responses: the first `failures` invocations throw the error, every later one gets
     `then` (a response; the real thing by default)."""
-    from ..integrations.mocks import PASS_THROUGH
     thrown = {"Throw": {"Error": error, "Cause": _CAUSE}}
     return {f"0-{failures - 1}": thrown, f"{failures}-{_EVER}": then or PASS_THROUGH}
 

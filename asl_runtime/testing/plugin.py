@@ -8,6 +8,10 @@
 A definition is compiled once per test module; its handlers file is loaded afresh for each test
 (and each injected run), so module-level state in handlers starts clean. Runs use the virtual
 clock and stay offline: no AWS call unless the test passes allow_aws=True.
+
+pytest loads this plugin in every session of every project that has asl-runtime installed, so it
+imports the engine (api, suite, mocks, injection) inside the fixture's methods, on first use,
+not at start-up.
 """
 
 from __future__ import annotations

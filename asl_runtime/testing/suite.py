@@ -20,6 +20,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..api import StateMachine
+from ..definition.loader import load_definition_file
+from ..errors import DefinitionError
+from ..integrations.local_lambda import HandlersFileError, load_handlers
+from ..integrations.mocks import MockConfig, MockConfigError, StateMocks, state_names
+from .cost import estimate
 from .expectations import EXPECT_KEYS, differences, report
 
 SUITE_KEYS = ("StateMachine", "Handlers", "MockConfig", "StateMachineName", "Type", "StateMachines", "Input",
@@ -120,9 +126,6 @@ def read_document(path: str, what: str = "suite"):
 
 def load_suite(path: str | os.PathLike) -> Suite:
     """Read and check a suite; every file it names is loaded now."""
-    from ..api import StateMachine
-    from ..errors import DefinitionError
-    from ..integrations.mocks import MockConfig, MockConfigError, state_names
 
     path = os.fspath(path)
     doc = read_document(path)
@@ -206,8 +209,6 @@ def load_definition(path: str) -> dict:
     """The definition loader's dict, reading a YAML definition itself when the loader takes JSON only.
 
     Raises OSError, DefinitionError (malformed JSON) or SuiteError (malformed YAML)."""
-    from ..definition.loader import load_definition_file
-    from ..errors import DefinitionError
 
     try:
         return load_definition_file(path)
@@ -222,7 +223,6 @@ def load_definition(path: str) -> dict:
 
 def load_machine(path: str, name: str | None = None):
     """A StateMachine from a JSON or YAML definition file."""
-    from ..api import StateMachine
     return StateMachine.from_json(load_definition(path), name=name)
 
 
@@ -263,8 +263,6 @@ def _input(obj: dict, base: str, where: str, fail, default):
 
 
 def _case(name, body, base, default_input, names, suite, fail) -> Case:
-    from ..integrations.mocks import MockConfigError, StateMocks
-
     where = f"/Tests/{name}"
     if not isinstance(body, dict):
         fail(where, "a test is an object with Input and Expect")
@@ -308,7 +306,6 @@ def _case(name, body, base, default_input, names, suite, fail) -> Case:
 # --------------------------------------------------------------------------- running
 def fresh_handlers(paths: list[str]) -> dict:
     """Handlers loaded anew for each case, so module state (stores, counters) starts clean."""
-    from ..integrations.local_lambda import load_handlers
 
     handlers: dict = {}
     for handler_path in paths:
@@ -323,7 +320,6 @@ def fresh_handlers(paths: list[str]) -> dict:
 
 def run_options(suite: Suite) -> dict:
     """The run() keyword arguments every case of the suite shares: virtual clock, offline."""
-    from ..api import StateMachine
 
     options = {"clock": "virtual", "state_machine_name": suite.state_machine_name,
                "state_machine_type": suite.type}
@@ -347,10 +343,6 @@ def _run_parameters(cls) -> set[str]:
 
 def run_case(suite: Suite, case: Case, *, mocks: dict | None = None, on_result=None, machine=None) -> CaseResult:
     """Run one case; `mocks` (state -> responses) are laid over the case's own (failure injection)."""
-    from ..errors import DefinitionError
-    from ..integrations.local_lambda import HandlersFileError
-    from ..integrations.mocks import MockConfigError
-    from .cost import estimate
 
     try:
         handlers = fresh_handlers(suite.handlers)

@@ -8,6 +8,7 @@ model, which may come from an AWS history rather than an ExecutionResult, to it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from ..testing.cost import estimate
 
 
 @dataclass
@@ -18,7 +19,6 @@ class _Billable:
 
 def estimate_cost(model) -> float | None:
     """Dollars for this one execution (Express when its ARN says so, else Standard)."""
-    from ..testing.cost import estimate
 
     kind = "EXPRESS" if ":express:" in (model.execution_arn or "") else "STANDARD"
     run = _Billable([visit for _, visit in model.walk()], model.duration or 0.0)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 
+from ..definition.loader import load_definition_file
+from ..errors import DefinitionError
 from .model import ExecutionModel
 
 
@@ -90,9 +92,6 @@ def load_execution(path: str, describe_path: str | None = None, definition_path:
 
 
 def load_definition(path: str) -> dict:
-    from ..definition.loader import load_definition_file
-    from ..errors import DefinitionError
-
     if not os.path.isfile(path):
         raise ViewInputError(f"cannot read definition {path}: no such file")
     try:

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.text import Text
 
 from .console import layout_width
+from .graph_text import graph_text
 from .model import ExecutionModel
 from .timeline import timeline
 from .tree import compact, execution_tree
@@ -26,7 +27,6 @@ def render_execution_view(console: Console, model: ExecutionModel, *, show_io: b
     if show_timeline:
         console.print(timeline(model, layout_width(console)))
     if graph_definition is not None:
-        from .graph_text import graph_text
         console.print(graph_text(graph_definition, width=layout_width(console), path=model.state_names(),
                                  visits=_visit_counts(model)))
     render_end(console, model)
