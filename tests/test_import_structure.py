@@ -87,3 +87,23 @@ def test_project_imports_inside_functions_are_only_the_lazy_ones_that_say_why():
                     if "#" not in text and "lazy" not in context.lower() and "imported" not in context.lower():
                         offenders.append(f"{relative}:{node.lineno}: {text.strip()}")
     assert offenders == []
+
+
+#: DESIGN.md's layers: each may import those to its left only (errors, limits, names: anyone).
+LAYERS = ["query", "definition", "engine", "integrations", "api"]
+
+
+def test_each_layer_imports_only_the_layers_below_it():
+    offenders = []
+    for path, name, tree in _modules():
+        layer = name.split(".")[1] if name.count(".") else ""
+        if layer.endswith(".py") or layer not in LAYERS:
+            continue
+        allowed = set(LAYERS[:LAYERS.index(layer) + 1])
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                for target in _resolve(name, node, path.name == "__init__.py")[:1]:
+                    parts = target.split(".")
+                    if len(parts) > 1 and parts[1] in LAYERS and parts[1] not in allowed:
+                        offenders.append(f"{name} imports {target}")
+    assert offenders == []

@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 
 from ..errors import QUERY_EVALUATION_ERROR, ASLError, StateRuntimeError
-from ..integrations import item_reader as ir
 from ..limits import MAX_WAIT_SECONDS
 from ..query.io_jsonpath import to_json
 from ..query.jsonata import compile_expression, compile_template, is_jsonata_string, json_type
 from ..query.timestamps import parse_timestamp
 from ..query.variables import check_assigned
+from . import item_reader as ir
 from .model import Catcher, ChoiceRule
 
 # `$states` followed by anything but `.input`, `.result` or `.errorOutput` may read the context.

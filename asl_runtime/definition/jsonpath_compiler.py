@@ -12,13 +12,13 @@ import math
 from datetime import datetime
 
 from ..errors import RUNTIME, PathNotFound, StateRuntimeError
-from ..integrations import item_reader as ir
 from ..limits import MAX_WAIT_SECONDS
 from ..query import io_jsonpath as jp
 from ..query.choice import ChoicePathError, compile_rule
 from ..query.intrinsics import compile_intrinsic, is_intrinsic
 from ..query.jsonpath import compile_path, evaluate
 from ..query.timestamps import parse_timestamp
+from . import item_reader as ir
 from .model import Catcher, ChoiceRule
 
 

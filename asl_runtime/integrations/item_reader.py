@@ -1,8 +1,8 @@
 """A distributed Map's S3 side: ItemReader (where the items come from) and ResultWriter (where results go).
 
-The definition layer compiles each into a spec once; at run time `read_items` and `write_results`
-call S3 through the execution's boto3 clients, so they work inside `moto.mock_aws()` or against
-`ASL_AWS_ENDPOINT_URL`. Failures carry AWS's names: States.ItemReaderFailed, States.ResultWriterFailed.
+The definition layer compiles each into a spec once (definition/item_reader.py); at run time
+`read_items` and `write_results`, reached through Services, call S3 through the execution's boto3
+clients, so they work inside `moto.mock_aws()` or against `ASL_AWS_ENDPOINT_URL`. Failures carry AWS's names: States.ItemReaderFailed, States.ResultWriterFailed.
 """
 
 from __future__ import annotations
@@ -12,63 +12,12 @@ import gzip
 import io
 import json
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable
 
+from ..definition.item_reader import INPUT_TYPES, ItemReaderSpec, ResultWriterSpec
+from ..engine.states.map.run import ChildRun
 from ..errors import ITEM_READER_FAILED, RESULT_WRITER_FAILED, ASLError
 from ..query.io_jsonpath import to_json
-
-_S3_PREFIX = "arn:aws:states:::s3:"
-READER_ACTIONS = ("getObject", "listObjectsV2")
-INPUT_TYPES = ("JSON", "JSONL", "CSV", "MANIFEST")
-#: ReaderConfig.CSVDelimiter names and the character each stands for (COMMA when absent).
-CSV_DELIMITERS = {"COMMA": ",", "PIPE": "|", "SEMICOLON": ";", "SPACE": " ", "TAB": "\t"}
-
-
-@dataclass(frozen=True)
-class ItemReaderSpec:
-    """A compiled ItemReader: the S3 action, how to parse what it returns, and its evaluated fields."""
-
-    action: str
-    input_type: str | None
-    header_location: str
-    headers: tuple | None
-    delimiter: str
-    arguments: Callable  # (frame, effective input) -> S3 request parameters
-    max_items: Callable | None  # (frame, effective input) -> int, or None for no limit
-
-
-@dataclass(frozen=True)
-class ResultWriterSpec:
-    """A compiled ResultWriter: where to put the results (if anywhere) and in what shape."""
-
-    arguments: Callable | None  # (frame, effective input) -> {"Bucket", "Prefix"}; None: preview only
-    transformation: str
-    output_type: str
-
-
-def compile_item_reader(reader: dict, arguments: Callable, max_items: Callable | None) -> ItemReaderSpec:
-    resource = reader.get("Resource", "")
-    action = resource[len(_S3_PREFIX):] if resource.startswith(_S3_PREFIX) else resource
-    config = reader.get("ReaderConfig") or {}
-    headers = config.get("CSVHeaders")
-    return ItemReaderSpec(
-        action=action, input_type=config.get("InputType"),
-        header_location=config.get("CSVHeaderLocation", "FIRST_ROW"),
-        headers=tuple(headers) if isinstance(headers, list) else None,
-        delimiter=CSV_DELIMITERS.get(config.get("CSVDelimiter", "COMMA"), ","),
-        arguments=arguments, max_items=max_items)
-
-
-def compile_result_writer(writer: dict, arguments: Callable | None) -> ResultWriterSpec:
-    config = writer.get("WriterConfig") or {}
-    # Exporting to S3 without a WriterConfig keeps each child execution's metadata (NONE);
-    # otherwise the outputs alone are kept (COMPACT), as AWS defaults them.
-    default = "NONE" if "Resource" in writer else "COMPACT"
-    return ResultWriterSpec(arguments=arguments if "Resource" in writer else None,
-                            transformation=config.get("Transformation", default),
-                            output_type=config.get("OutputType", "JSON"))
 
 
 # --------------------------------------------------------------------------- reading
@@ -237,28 +186,6 @@ def _list_objects(frame, params: dict, limit: int | None) -> list:
 
 
 # --------------------------------------------------------------------------- writing
-@dataclass
-class ChildRun:
-    """What a ResultWriter records about one item's child execution."""
-
-    index: int
-    input: Any
-    ok: bool
-    output: Any = None  # the output, or the error object {"Error", "Cause"} when it failed
-    start: float = 0.0
-    stop: float = 0.0
-
-
-def map_run_ids(frame, state) -> tuple[str, str, str]:
-    """(map run ARN, its id, the child state machine's ARN), the id stable for a given history position."""
-    config = frame.execution.config
-    run_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{frame.execution.arn}/{state.name}/{len(frame.history)}"))
-    label = state.label or state.name
-    base = f"arn:{config.partition}:states:{config.region}:{config.account_id}"
-    return (f"{base}:mapRun:{config.state_machine_name}/{label}:{run_id}", run_id,
-            f"{base}:stateMachine:{config.state_machine_name}/{label}")
-
-
 def write_results(frame, state, spec: ResultWriterSpec, effective, runs: list[ChildRun], map_run: tuple):
     """Export the child executions' results (or shape them for the output); returns the Map's result."""
     if spec.arguments is None:

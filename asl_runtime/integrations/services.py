@@ -12,7 +12,7 @@ import threading
 from typing import Callable
 
 from ..errors import RUNTIME, ASLError
-from . import activity, callbacks, http, lambda_function, optimized, sdk, start_execution
+from . import activity, callbacks, http, item_reader, lambda_function, optimized, sdk, start_execution
 from .aws import Clients
 from .connections import Connections
 from .registry import Registry, with_callback
@@ -119,6 +119,16 @@ class Services:
         integration = self.registry.resolve(state.name, res)
         events = integration.events(frame, res, payload, timeout, heartbeat)
         return events.run(lambda events: integration.call(self, frame, res, payload, events))
+
+
+    # ------------------------------------------------------------------ a distributed Map's S3 side
+    def read_items(self, frame, reader, effective) -> list:
+        """The items an ItemReader names (s3:getObject, s3:listObjectsV2)."""
+        return item_reader.read_items(frame, reader, effective)
+
+    def write_results(self, frame, state, effective, runs, map_run):
+        """The ResultWriter's export; returns the Map's output ({MapRunArn, ResultWriterDetails})."""
+        return item_reader.write_results(frame, state, state.result_writer, effective, runs, map_run)
 
 
 #: The events a mocked Task records: its Resource's family, whether or not asl-runtime serves it.

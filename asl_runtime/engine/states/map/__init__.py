@@ -10,10 +10,9 @@ The state (this module) reads the items and limits and records the Map's own eve
 from __future__ import annotations
 
 from ....errors import ASLError
-from ....integrations.item_reader import map_run_ids, read_items, write_results
 from ...clock import ExecutionAborted
 from .batching import batches
-from .run import MapRun
+from .run import MapRun, map_run_ids
 from .threads import run_on_threads
 from .virtual import run_in_virtual_time
 
@@ -22,7 +21,7 @@ def run_map(frame, state, raw):
     effective = state.prepare(frame, raw)
     reader = state.item_reader
     if reader is not None:  # the items come from S3; ItemsPath and Items do not apply
-        items = read_items(frame, reader, effective)
+        items = frame.execution.services.read_items(frame, reader, effective)
     else:
         items = state.read_items(frame, raw, effective)
     max_concurrency, tolerance = state.read_limits(frame, raw, effective)
@@ -40,7 +39,7 @@ def run_map(frame, state, raw):
         # The real clock's time cannot be set, so even one item runs on a thread under it.
         results = run_in_virtual_time(run) if frame.clock.virtual else run_on_threads(run)
         if run.runs is not None:
-            results = write_results(frame, state, state.result_writer, effective, run.runs, map_run)
+            results = frame.execution.services.write_results(frame, state, effective, run.runs, map_run)
     except ASLError:
         if state.distributed:
             frame.event("MapRunFailed")

@@ -7,11 +7,36 @@ so the two differ only in how iterations are ordered in time.
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
 from ....errors import EXCEED_TOLERATED_FAILURE_THRESHOLD, ASLError
-from ....integrations.item_reader import ChildRun
 from ....limits import MAX_EVENTS
 from ...history import History
 from .distributed import child_execution
+
+
+@dataclass
+class ChildRun:
+    """What a ResultWriter records about one item's child execution."""
+
+    index: int
+    input: Any
+    ok: bool
+    output: Any = None  # the output, or the error object {"Error", "Cause"} when it failed
+    start: float = 0.0
+    stop: float = 0.0
+
+
+def map_run_ids(frame, state) -> tuple[str, str, str]:
+    """(map run ARN, its id, the child state machine's ARN), the id stable for a given history position."""
+    config = frame.execution.config
+    run_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{frame.execution.arn}/{state.name}/{len(frame.history)}"))
+    label = state.label or state.name
+    base = f"arn:{config.partition}:states:{config.region}:{config.account_id}"
+    return (f"{base}:mapRun:{config.state_machine_name}/{label}:{run_id}", run_id,
+            f"{base}:stateMachine:{config.state_machine_name}/{label}")
 
 
 class MapRun:
