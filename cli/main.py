@@ -33,6 +33,19 @@ def main():
     """Run and validate Amazon States Language state machines locally."""
 
 
+def definition_source_options(command):
+    """--substitution, --substitutions and --state-machine-resource: how a definition file is read."""
+    for option in reversed([
+        click.option("--substitution", "substitution_pairs", multiple=True, metavar="KEY=VALUE",
+                     help="fill ${KEY} placeholders, as SAM's DefinitionSubstitutions do (repeatable)"),
+        click.option("--substitutions", "substitutions_file", type=click.Path(dir_okay=False),
+                     help="a JSON object of substitutions (KEY: VALUE); --substitution wins"),
+        click.option("--state-machine-resource", metavar="NAME",
+                     help="the state machine resource to read from a SAM/CloudFormation template")]):
+        command = option(command)
+    return command
+
+
 # --------------------------------------------------------------------------- validate
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
@@ -41,12 +54,7 @@ def main():
 @click.option("--type", "sm_type", type=click.Choice(["STANDARD", "EXPRESS"], case_sensitive=False),
               default="STANDARD", show_default=True,
               help="the state machine type: EXPRESS also refuses .sync, callbacks and activities")
-@click.option("--substitution", "substitution_pairs", multiple=True, metavar="KEY=VALUE",
-              help="fill ${KEY} placeholders, as SAM's DefinitionSubstitutions do (repeatable)")
-@click.option("--substitutions", "substitutions_file", type=click.Path(dir_okay=False),
-              help="a JSON object of substitutions (KEY: VALUE); --substitution wins")
-@click.option("--state-machine-resource", metavar="NAME",
-              help="the state machine resource to read from a SAM/CloudFormation template")
+@definition_source_options
 def validate(files, fmt, sm_type, substitution_pairs, substitutions_file, state_machine_resource):
     """Check definitions as AWS does at CreateStateMachine."""
     from asl_runtime import validate as check
@@ -120,12 +128,7 @@ def _env_default(var):
 @click.option("--allow-aws", is_flag=True, default=None,
               help="let Tasks call real AWS with this machine's credentials; by default only moto or "
                    "an endpoint (ASL_AWS_ENDPOINT_URL) is called [env ASL_ALLOW_AWS=1]")
-@click.option("--substitution", "substitution_pairs", multiple=True, metavar="KEY=VALUE",
-              help="fill ${KEY} placeholders, as SAM's DefinitionSubstitutions do (repeatable)")
-@click.option("--substitutions", "substitutions_file", type=click.Path(dir_okay=False),
-              help="a JSON object of substitutions (KEY: VALUE); --substitution wins")
-@click.option("--state-machine-resource", metavar="NAME",
-              help="the state machine resource to read from a SAM/CloudFormation template")
+@definition_source_options
 def run(file, input_text, input_file, handlers_files, fmt, history, clock, name, state_machine_name,
         account_id, region, role_arn, sm_type, mock_config, test_case, state_machine_files,
         live, show_graph, timeline, show_io, state_name, save_path, no_color, connections_file, allow_aws,
@@ -285,21 +288,13 @@ def _no_constant(name):
 
 
 def _load_handlers(paths):
-    from asl_runtime.integrations.local_lambda import HandlersFileError, load_handlers
+    from asl_runtime.integrations.local_lambda import HandlersFileError, load_handler_files
 
     paths = list(paths) or ([os.environ["ASL_HANDLERS"]] if os.environ.get("ASL_HANDLERS") else [])
-    handlers = {}
-    for path in paths:
-        try:
-            loaded = load_handlers(path)
-        except HandlersFileError as exc:
-            _fail_usage(str(exc))
-        if handlers and hasattr(loaded, "_resolver"):
-            loaded.update(handlers)
-            handlers = loaded
-        else:
-            handlers.update(loaded)
-    return handlers
+    try:
+        return load_handler_files(paths)
+    except HandlersFileError as exc:
+        _fail_usage(str(exc))
 
 
 def _load_state_machines(specs, substitutions=None):

@@ -45,6 +45,20 @@ def load_handlers(path: str) -> dict[str, Callable]:
     return handlers
 
 
+def load_handler_files(paths) -> dict[str, Callable]:
+    """The handlers of several files, a later file's names winning; a file's `resolve` keeps
+    answering for names none of them defines."""
+    handlers: dict = {}
+    for path in paths:
+        loaded = load_handlers(path)
+        if handlers and hasattr(loaded, "_resolver"):
+            loaded.update(handlers)
+            handlers = loaded
+        else:
+            handlers.update(loaded)
+    return handlers
+
+
 class _ResolvingHandlers(dict):
     """Handlers with a fallback resolver for names the file does not define."""
 

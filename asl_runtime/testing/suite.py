@@ -23,7 +23,7 @@ from typing import Any
 from ..api import StateMachine
 from ..definition.loader import load_definition_file
 from ..errors import DefinitionError
-from ..integrations.local_lambda import HandlersFileError, load_handlers
+from ..integrations.local_lambda import HandlersFileError, load_handler_files
 from ..integrations.mocks import MockConfig, MockConfigError, StateMocks, state_names
 from .cost import estimate
 from .expectations import EXPECT_KEYS, differences, report
@@ -306,16 +306,7 @@ def _case(name, body, base, default_input, names, suite, fail) -> Case:
 # --------------------------------------------------------------------------- running
 def fresh_handlers(paths: list[str]) -> dict:
     """Handlers loaded anew for each case, so module state (stores, counters) starts clean."""
-
-    handlers: dict = {}
-    for handler_path in paths:
-        loaded = load_handlers(handler_path)
-        if handlers and hasattr(loaded, "_resolver"):
-            loaded.update(handlers)
-            handlers = loaded
-        else:
-            handlers.update(loaded)
-    return handlers
+    return load_handler_files(paths)
 
 
 def run_options(suite: Suite) -> dict:
