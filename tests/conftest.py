@@ -1,6 +1,7 @@
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -19,3 +20,14 @@ def _plugin_installed() -> bool:
 # The `asl` fixture comes from the package's pytest11 entry point once installed; a checkout whose
 # install predates the entry point registers it here.
 pytest_plugins = [] if _plugin_installed() else ["asl_runtime.testing.plugin"]
+
+
+@pytest.fixture
+def api():
+    """A loopback HTTP API (http_support.start_api) for HTTP Task tests, shut down afterwards."""
+    from http_support import start_api
+
+    server = start_api()
+    yield server
+    server.server.shutdown()
+    server.server.server_close()

@@ -16,19 +16,11 @@ from asl_runtime.definition.validator import validate
 from asl_runtime.integrations import http as http_task
 from asl_runtime.integrations.connections import MASK, Connections
 from asl_runtime.integrations.http import form_encode
-from http_support import basic_credentials, closed_port, silent_server, start_api
+from http_support import basic_credentials, closed_port, silent_server
 
 HTTP = "arn:aws:states:::http:invoke"
 ARN = "arn:aws:events:us-east-1:123456789012:connection/Orders/81210c42-8af1-456b-9c4a-6ff02fc664ac"
 API_KEY = {"ApiKeyAuthParameters": {"ApiKeyName": "X-Api-Key", "ApiKeyValue": "key-0123456789"}}
-
-
-@pytest.fixture
-def api():
-    server = start_api()
-    yield server
-    server.server.shutdown()
-    server.server.server_close()
 
 
 def task(**parameters):

@@ -9,23 +9,12 @@ from __future__ import annotations
 import base64
 import json
 
-import pytest
-
 from asl_runtime.integrations.connections import Connections
 from asl_runtime.server import ServerConfig
-from http_support import start_api
 from server_support import ROLE, client, running_server, serve_process, wait_done
 
 ARN = "arn:aws:events:us-east-1:123456789012:connection/Partners/5f0e4f3c-1111-4c1e-9b4a-0123456789ab"
 BASIC = {"BasicAuthParameters": {"Username": "svc", "Password": "s3cr3t-pa55word"}}
-
-
-@pytest.fixture
-def api():
-    server = start_api()
-    yield server
-    server.server.shutdown()
-    server.server.server_close()
 
 
 def _definition(url: str) -> str:

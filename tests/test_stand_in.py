@@ -6,21 +6,10 @@ with Retry/Catch, TimeoutSeconds and the callback pattern as for the real call; 
 
 from __future__ import annotations
 
-import pytest
-
 from asl_runtime import StateMachine, TaskFailed, sleep
-from http_support import start_api
 
 HTTP = "arn:aws:states:::http:invoke"
 CONNECTION = "arn:aws:events:us-east-1:123456789012:connection/Partners/5f0e4f3c-1111-4c1e-9b4a-0123456789ab"
-
-
-@pytest.fixture
-def api():
-    server = start_api()
-    yield server
-    server.server.shutdown()
-    server.server.server_close()
 
 
 def _machine(state: dict):

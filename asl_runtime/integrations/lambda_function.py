@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
-import time
 import uuid
 from datetime import datetime, timezone
 from email.utils import format_datetime
 
-from ..engine.clock import ExecutionAborted, ExecutionTimedOut, current_clock
-from ..errors import RUNTIME, TIMEOUT, ASLError
+from ..errors import RUNTIME, ASLError
 from ..query.io_jsonpath import to_json
 from . import aws, local_lambda
+from .handler_run import run_handler
 from .registry import LAMBDA_FUNCTION, ANY_ACTION, Integration, with_callback
 from .task_events import LambdaFunctionEvents
 
@@ -69,51 +67,15 @@ def call_function(services, frame, function, payload, timeout):
     request_id = str(uuid.uuid4())
     event = json.loads(json.dumps(payload))  # the handler gets its own copy, as over the wire
     clock = frame.clock
-    start = clock.now
-    deadline = start + timeout if timeout else None
+    deadline = clock.now + timeout if timeout else None
 
     def remaining_ms():
         return int(max(0.0, (deadline - clock.now) if deadline else 900.0) * 1000)
 
     context = local_lambda.LambdaContext(name, arn, request_id, remaining_ms)
-    if clock.virtual:
-        token = current_clock.set(clock)
-        try:
-            body, function_error = local_lambda.invoke_handler(handler, event, context)
-        finally:
-            current_clock.reset(token)
-        if deadline is not None and clock.now > deadline and (clock.deadline is None or deadline <= clock.deadline):
-            clock.now = deadline
-            raise ASLError(TIMEOUT, "")
-        if clock.deadline is not None and clock.now > clock.deadline:
-            clock.now = clock.deadline  # the machine's TimeoutSeconds passed while the handler ran
-            raise ExecutionTimedOut()
-        return body, function_error, request_id
-    outcome = {}
-
-    def target():
-        token = current_clock.set(clock)
-        try:
-            outcome["value"] = local_lambda.invoke_handler(handler, event, context)
-        except ASLError as exc:  # TaskFailed: the handler names the Task's error itself
-            outcome["error"] = exc
-        finally:
-            current_clock.reset(token)
-
-    worker = threading.Thread(target=target, daemon=True)
-    worker.start()
-    # Wait for the Task's timeout or the machine's deadline, whichever comes first, or a stop.
-    machine_left = None if clock.deadline is None else max(0.0, clock.deadline - clock.now)
-    waits = [w for w in (timeout, machine_left) if w is not None]
-    join_worker(worker, min(waits) if waits else None, frame.execution.stop_event)
-    if worker.is_alive():
-        if machine_left is not None and (timeout is None or machine_left < timeout):
-            raise ExecutionTimedOut()
-        raise ASLError(TIMEOUT, "")
-    if "error" in outcome:
-        raise outcome["error"]
-    body, function_error = outcome["value"]
+    body, function_error = run_handler(frame, timeout, lambda: local_lambda.invoke_handler(handler, event, context))
     return body, function_error, request_id
+
 
 def _invoke_remote(services, frame, function, payload):
     """Invoke a function that has no local handler through boto3 (moto in tests)."""
@@ -127,18 +89,6 @@ def _invoke_remote(services, frame, function, payload):
         (response.get("Payload") or b"")
     request_id = response.get("ResponseMetadata", {}).get("RequestId") or str(uuid.uuid4())
     return body, response.get("FunctionError"), request_id
-
-
-def join_worker(worker: threading.Thread, limit: float | None, stop: threading.Event) -> None:
-    """Wait for a handler thread up to `limit` seconds; a stopped execution stops waiting."""
-    end = None if limit is None else time.monotonic() + limit
-    while worker.is_alive():
-        if stop.is_set():
-            raise ExecutionAborted()
-        left = None if end is None else end - time.monotonic()
-        if left is not None and left <= 0:
-            return
-        worker.join(0.05 if left is None else min(0.05, left))
 
 
 def _function_error(body: bytes, compact: bool = True) -> ASLError:

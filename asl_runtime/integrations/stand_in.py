@@ -12,11 +12,9 @@ callback pattern as the real call. `TaskFailed(error, cause)` fails it with that
 from __future__ import annotations
 
 import json
-import threading
 
-from ..engine.clock import ExecutionTimedOut, current_clock
-from ..errors import RUNTIME, TIMEOUT, ASLError
-from .lambda_function import join_worker
+from ..errors import RUNTIME, ASLError
+from .handler_run import run_handler
 
 #: Resource kinds a state-named handler may stand in for.
 _KINDS = ("service", "sdk")
@@ -51,52 +49,20 @@ def standing_in(handler):
 
 def _run(handler, frame, res, payload, timeout):
     clock = frame.clock
-    start = clock.now
-    deadline = start + timeout if timeout else None
+    deadline = clock.now + timeout if timeout else None
     context = TaskContext(frame.state.name, res.arn, frame.task_token,
                           lambda: int(max(0.0, (deadline - clock.now) if deadline else 900.0) * 1000))
     event = json.loads(json.dumps(payload))  # the handler gets its own copy, as a service would
-    if clock.virtual:
-        value = _call(handler, event, context, clock)
-        if deadline is not None and clock.now > deadline and (clock.deadline is None or deadline <= clock.deadline):
-            clock.now = deadline
-            raise ASLError(TIMEOUT, "")
-        if clock.deadline is not None and clock.now > clock.deadline:
-            clock.now = clock.deadline
-            raise ExecutionTimedOut()
-        return _result(value, frame.state.name)
-    outcome = {}
-
-    def target():
-        try:
-            outcome["value"] = _call(handler, event, context, clock)
-        except ASLError as exc:
-            outcome["error"] = exc
-
-    worker = threading.Thread(target=target, daemon=True)
-    worker.start()
-    machine_left = None if clock.deadline is None else max(0.0, clock.deadline - clock.now)
-    waits = [w for w in (timeout, machine_left) if w is not None]
-    join_worker(worker, min(waits) if waits else None, frame.execution.stop_event)
-    if worker.is_alive():
-        if machine_left is not None and (timeout is None or machine_left < timeout):
-            raise ExecutionTimedOut()
-        raise ASLError(TIMEOUT, "")
-    if "error" in outcome:
-        raise outcome["error"]
-    return _result(outcome["value"], frame.state.name)
+    return _result(run_handler(frame, timeout, lambda: _call(handler, event, context)), frame.state.name)
 
 
-def _call(handler, event, context, clock):
-    token = current_clock.set(clock)
+def _call(handler, event, context):
     try:
         return handler(event, context)
     except ASLError:  # TaskFailed: the handler names the error itself
         raise
     except Exception as exc:  # noqa: BLE001 - the stand-in's failure fails the Task
         raise ASLError(type(exc).__name__, str(exc)) from None
-    finally:
-        current_clock.reset(token)
 
 
 def _result(value, state_name: str):
