@@ -188,7 +188,9 @@ class StateMachine:
         ConnectionsError before anything runs.  `tracer_provider` (an OpenTelemetry TracerProvider)
         records the execution as spans (views/traces.py); without one, OTLP export happens when the
         standard OTEL_EXPORTER_OTLP_* variables are set.  AWS calls go only to moto or a configured
-        endpoint unless `allow_aws=True` (or ASL_ALLOW_AWS=1).
+        endpoint unless `allow_aws=True` (or ASL_ALLOW_AWS=1).  `wait_time_scale` (clock="real"
+        only) makes each Wait and retry back-off take that fraction of its real time, as Step
+        Functions Local's WAIT_TIME_SCALE does.
         """
         execution = self._execution(input, **options)
         return ExecutionResult.from_execution(execution, execution.run())
@@ -203,8 +205,15 @@ class StateMachine:
                    state_machine_type: str | None = None, express_execution_id: str | None = None,
                    mock_config=None, test_case: str | None = None, mocks: dict | None = None,
                    state_machines=None, connections=None, services=None, observers=None, store=None,
-                   resume=None, tracer_provider=None, allow_aws: bool | None = None):
+                   resume=None, tracer_provider=None, allow_aws: bool | None = None,
+                   wait_time_scale: float = 1.0):
         """The Execution run() and start() run, with every option checked first."""
+        if isinstance(wait_time_scale, bool) or not isinstance(wait_time_scale, (int, float)) \
+                or not 0 <= wait_time_scale < float("inf"):
+            raise ValueError(f"wait_time_scale must be a number of 0 or more, not {wait_time_scale!r}")
+        if wait_time_scale != 1 and clock != "real":
+            raise ValueError("wait_time_scale applies to clock='real'; under the virtual clock Waits "
+                             "and back-offs take no real time already")
 
         if state_machine_type is not None and state_machine_type.upper() == "EXPRESS":
             self._check_express()
@@ -236,7 +245,7 @@ class StateMachine:
         persistence = Persistence(store, mask=_secret_mask(services)) if store is not None else None
         observers = _with_tracing(observers, tracer_provider)
         return Execution(self.machine, input, config, services, clock=clock, observers=observers, resume=resume,
-                         persistence=persistence)
+                         persistence=persistence, wait_time_scale=wait_time_scale)
 
     def _check_express(self) -> None:
         """What CreateStateMachine refuses for an EXPRESS machine (.sync, callbacks, activities),

@@ -47,8 +47,8 @@ def _env(var):
 @click.option("--clock", type=click.Choice(["real", "virtual"]), default="real", show_default=True,
               help="virtual: Waits and back-offs take no real time")
 @click.option("--wait-time-scale", type=click.FloatRange(min=0), default=_env("WAIT_TIME_SCALE"),
-              help="Step Functions Local's wait scale; only 1 is supported yet (use --clock virtual) "
-                   "[env WAIT_TIME_SCALE]")
+              help="Step Functions Local's wait scale: a Wait or retry back-off of N seconds takes "
+                   "N * X real seconds (0: none) [env WAIT_TIME_SCALE]")
 @click.option("--connections", "connections_file", type=click.Path(dir_okay=False),
               help="JSON file: EventBridge connection ARN -> its authorization, for HTTP Tasks")
 @click.option("--aws-endpoint-url", help="send every AWS call a Task makes to this endpoint (moto, LocalStack)")
@@ -66,10 +66,6 @@ def serve(host, port, db, handlers_files, mock_config, clock, wait_time_scale, c
 
     from .main import _fail_usage, _load_handlers
 
-    if wait_time_scale is not None and wait_time_scale != 1:
-        # The engine has no scaled real clock yet; refusing beats silently waiting full length.
-        _fail_usage(f"--wait-time-scale / WAIT_TIME_SCALE {wait_time_scale:g} is not supported yet; "
-                    f"--clock virtual makes Waits and retry back-offs take no time")
     handlers = _load_handlers(handlers_files)
     mocks = None
     if mock_config:

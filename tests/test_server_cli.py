@@ -115,11 +115,28 @@ def test_tasks_reach_the_configured_endpoint(how):
         moto.wait(10)
 
 
-def test_an_unsupported_wait_time_scale_is_refused_not_ignored():
+def test_wait_time_scale_from_the_environment_shortens_waits_and_back_offs():
+    """WAIT_TIME_SCALE=0, as Step Functions Local reads it: an hour's Wait and a 10-minute retry
+    back-off take no real time, while the history keeps real timestamps."""
+    definition = {"StartAt": "Nap", "States": {
+        "Nap": {"Type": "Wait", "Seconds": 3600, "Next": "Flaky"},
+        "Flaky": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:missing",
+                  "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 600, "MaxAttempts": 1}],
+                  "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Done"}], "End": True},
+        "Done": {"Type": "Succeed"}}}
+    with serve_process(env={"WAIT_TIME_SCALE": "0"}) as (_, url):
+        sfn = client(url)
+        arn = sfn.create_state_machine(name="Naps", roleArn=ROLE, definition=json.dumps(definition))["stateMachineArn"]
+        described = wait_done(sfn, sfn.start_execution(stateMachineArn=arn)["executionArn"], timeout=20)
+        assert described["status"] == "SUCCEEDED", described
+        events = sfn.get_execution_history(executionArn=described["executionArn"])["events"]
+        assert sum(e["type"] == "LambdaFunctionFailed" for e in events) == 2  # retried once, then caught
+
+
+def test_a_negative_wait_time_scale_is_a_usage_error():
     import subprocess
     import sys
 
-    completed = subprocess.run([sys.executable, "-m", "asl_runtime.cli.main", "serve", "--port", "0"],
-                               capture_output=True, text=True, timeout=60, env={"WAIT_TIME_SCALE": "0.1",
-                                                                              "PATH": "/usr/bin:/bin"})
-    assert completed.returncode == 2 and "--clock virtual" in completed.stderr
+    completed = subprocess.run([sys.executable, "-m", "asl_runtime.cli.main", "serve", "--port", "0",
+                                "--wait-time-scale", "-1"], capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 2 and "--wait-time-scale" in completed.stderr

@@ -54,20 +54,27 @@ class VirtualClock:
 
 
 class RealClock:
-    """Wall time.  `cancelled` is the execution's stop signal: a sleep ends early when it is set."""
+    """Wall time.  `cancelled` is the execution's stop signal: a sleep ends early when it is set.
 
-    __slots__ = ("deadline", "cancelled")
+    `scale` is Step Functions Local's WAIT_TIME_SCALE: a Wait state or a retry back-off of N
+    seconds takes N * scale real seconds (0: none); Tasks, timeouts and deadlines keep real time.
+    """
+
+    __slots__ = ("deadline", "cancelled", "scale")
     virtual = False
 
-    def __init__(self, deadline: float | None = None, cancelled: threading.Event | None = None):
+    def __init__(self, deadline: float | None = None, cancelled: threading.Event | None = None,
+                 scale: float = 1.0):
         self.deadline = deadline
         self.cancelled = cancelled if cancelled is not None else threading.Event()
+        self.scale = scale
 
     @property
     def now(self) -> float:
         return time.time()
 
     def sleep(self, seconds: float) -> None:
+        seconds *= self.scale
         if seconds <= 0:
             return
         if self.deadline is not None and time.time() + seconds > self.deadline:

@@ -95,7 +95,8 @@ class Execution:
     """
 
     def __init__(self, machine, input, config: ExecutionConfig, services, clock: str = "virtual",
-                 start: float | None = None, observers=None, resume=None, persistence=None):
+                 start: float | None = None, observers=None, resume=None, persistence=None,
+                 wait_time_scale: float = 1.0):
         self.machine = machine
         self.input = input
         self.config = config
@@ -119,7 +120,7 @@ class Execution:
             if resume is not None and resume.clock is not None:
                 self.clock.now = resume.clock
         else:
-            self.clock = RealClock(deadline, self.stop_event)
+            self.clock = RealClock(deadline, self.stop_event, wait_time_scale)
         # How many transitions run_state lets pass before it looks at the deadline and the budget:
         # every one when TimeoutSeconds is set (as precise as the clock), else only now and then.
         if not self.deadline_is_limit:

@@ -110,7 +110,8 @@ def start_execution(services, frame, res, params, events):
                              execution_name=params.get("Name") or str(uuid.uuid4()), role_arn=parent.role_arn,
                              partition=parent.partition)
     execution = Execution(machine.machine, child_input, config, services,
-                          clock="virtual" if frame.clock.virtual else "real", start=frame.clock.now)
+                          clock="virtual" if frame.clock.virtual else "real", start=frame.clock.now,
+                          wait_time_scale=getattr(frame.clock, "scale", 1.0))
     execution.depth = depth
     with services.lock:
         if execution.arn in services.executions:

@@ -447,8 +447,13 @@ class StepFunctions:
         except ValueError as exc:
             raise ServiceError("InvalidExecutionInput", f"Invalid State Machine Execution Input: '{exc}'") from None
 
+    def _wait_time_scale(self) -> float:
+        scale = self.config.wait_time_scale
+        return 1.0 if scale is None or self.config.clock != "real" else float(scale)
+
     def _run_options(self, machine: dict, test_case: str | None) -> dict:
         options = {**self.config.task_options(), "clock": self.config.clock,
+                   "wait_time_scale": self._wait_time_scale(),
                    "state_machine_name": machine["name"], "role_arn": machine["roleArn"],
                    "state_machine_type": machine["type"]}
         if test_case is not None:
