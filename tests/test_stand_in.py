@@ -128,3 +128,14 @@ def test_a_lambda_invoke_task_keeps_lambdas_own_handler_lookup():
         "Parameters": {"FunctionName": "charge", "Payload": {"n": 1}}, "OutputPath": "$.Payload", "End": True}}}
     result = StateMachine.from_json(definition).run({}, handlers={"charge": lambda e, c: {"charged": e["n"]}})
     assert result.output == {"charged": 1}
+
+
+def test_a_handlers_files_resolve_fallback_does_not_capture_service_tasks(tmp_path):
+    """resolve(name) answers for Lambda function names only; an HTTP Task without its own handler runs for real."""
+    from asl_runtime.integrations.local_lambda import load_handlers
+
+    handlers_file = tmp_path / "handlers.py"
+    handlers_file.write_text("def resolve(name):\n    return lambda event, context: {'resolved': name}\n")
+    handlers = load_handlers(str(handlers_file))
+    result = _machine(_http("https://api.example.com/orders")).run({"id": 1}, handlers=handlers)
+    assert result.status == "FAILED" and result.error == "Events.ConnectionResource.ResourceNotFound"

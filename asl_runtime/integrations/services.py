@@ -120,7 +120,6 @@ class Services:
         events = integration.events(frame, res, payload, timeout, heartbeat)
         return events.run(lambda events: integration.call(self, frame, res, payload, events))
 
-
     # ------------------------------------------------------------------ a distributed Map's S3 side
     def read_items(self, frame, reader, effective) -> list:
         """The items an ItemReader names (s3:getObject, s3:listObjectsV2)."""

@@ -37,7 +37,9 @@ def stand_in_for(handlers, state, res):
     """The handler standing in for this Task, or None."""
     if not handlers or res.kind not in _KINDS or res.service == "lambda":  # lambda:invoke: Lambda's own lookup
         return None
-    return handlers.get(state.name)
+    # Only a handler defined under the state's name: a handlers file's resolve() answers for
+    # function names, and must not capture every service Task.
+    return handlers[state.name] if state.name in handlers else None
 
 
 def standing_in(handler):
