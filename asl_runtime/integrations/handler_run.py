@@ -51,6 +51,13 @@ def run_handler(frame, timeout, call):
     return outcome["value"]
 
 
+def remaining_ms(frame, timeout):
+    """A context's get_remaining_time_in_millis: until the Task's timeout (900 s without one)."""
+    clock = frame.clock
+    deadline = clock.now + timeout if timeout else None
+    return lambda: int(max(0.0, (deadline - clock.now) if deadline else 900.0) * 1000)
+
+
 def _with_clock(clock, call):
     token = current_clock.set(clock)  # asl_runtime.sleep() inside the handler uses the Task's clock
     try:

@@ -16,7 +16,7 @@ from email.utils import format_datetime
 from ..errors import RUNTIME, ASLError
 from ..query.io_jsonpath import to_json
 from . import aws, local_lambda
-from .handler_run import run_handler
+from .handler_run import remaining_ms, run_handler
 from .registry import LAMBDA_FUNCTION, ANY_ACTION, Integration, with_callback
 from .task_events import LambdaFunctionEvents
 
@@ -66,13 +66,7 @@ def call_function(services, frame, function, payload, timeout):
         raise local_lambda.not_found(arn.split(":$LATEST")[0] if ":function:" in arn else arn)
     request_id = str(uuid.uuid4())
     event = json.loads(json.dumps(payload))  # the handler gets its own copy, as over the wire
-    clock = frame.clock
-    deadline = clock.now + timeout if timeout else None
-
-    def remaining_ms():
-        return int(max(0.0, (deadline - clock.now) if deadline else 900.0) * 1000)
-
-    context = local_lambda.LambdaContext(name, arn, request_id, remaining_ms)
+    context = local_lambda.LambdaContext(name, arn, request_id, remaining_ms(frame, timeout))
     body, function_error = run_handler(frame, timeout, lambda: local_lambda.invoke_handler(handler, event, context))
     return body, function_error, request_id
 

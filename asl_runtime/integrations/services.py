@@ -15,9 +15,9 @@ from ..errors import RUNTIME, ASLError
 from . import activity, callbacks, http, item_reader, lambda_function, optimized, sdk, start_execution
 from .aws import Clients
 from .connections import Connections
-from .registry import Registry, with_callback
+from .registry import Registry
 from .resources import SYNC, SYNC2, WAIT_FOR_TASK_TOKEN, Resource, ResourceError, parse_resource
-from .stand_in import stand_in_for, standing_in
+from .stand_in import stand_in_for
 from .start_execution import StateMachines
 from .task_events import ActivityEvents, LambdaFunctionEvents, TaskEvents
 
@@ -109,14 +109,8 @@ class Services:
         if mocked is not None:
             events = _MOCKED_FAMILIES.get(res.kind, TaskEvents)(frame, res, payload, timeout, heartbeat)
             return events.run(None, mocked)
-        handler = stand_in_for(self.handlers, state, res)
-        if handler is not None:  # a handler named after the state stands in for the service call
-            call = standing_in(handler)
-            if res.pattern == WAIT_FOR_TASK_TOKEN:
-                call = with_callback(call)
-            events = TaskEvents(frame, res, payload, timeout, heartbeat)
-            return events.run(lambda events: call(self, frame, res, payload, events))
-        integration = self.registry.resolve(state.name, res)
+        # A handler named after the state stands in for the service call; else the registry's entry.
+        integration = stand_in_for(self.handlers, state, res) or self.registry.resolve(state.name, res)
         events = integration.events(frame, res, payload, timeout, heartbeat)
         return events.run(lambda events: integration.call(self, frame, res, payload, events))
 

@@ -14,7 +14,9 @@ from __future__ import annotations
 import json
 
 from ..errors import RUNTIME, ASLError
-from .handler_run import run_handler
+from .handler_run import remaining_ms, run_handler
+from .registry import Integration, with_callback
+from .resources import PATTERNS
 
 #: Resource kinds a state-named handler may stand in for.
 _KINDS = ("service", "sdk")
@@ -33,27 +35,24 @@ class TaskContext:
         return self._remaining()
 
 
-def stand_in_for(handlers, state, res):
-    """The handler standing in for this Task, or None."""
+def stand_in_for(handlers, state, res) -> Integration | None:
+    """The integration running the handler that stands in for this Task, or None."""
     if not handlers or res.kind not in _KINDS or res.service == "lambda":  # lambda:invoke: Lambda's own lookup
         return None
     # Only a handler defined under the state's name: a handlers file's resolve() answers for
     # function names, and must not capture every service Task.
-    return handlers[state.name] if state.name in handlers else None
+    if state.name not in handlers:
+        return None
+    handler = handlers[state.name]
 
-
-def standing_in(handler):
-    """An integration call (services, frame, res, payload, events) that runs `handler` instead."""
     def call(services, frame, res, payload, events):
         return _run(handler, frame, res, payload, events.timeout)
-    return call
+    # Any pattern the Resource names: the stand-in is the request, the callback wait stays.
+    return Integration(f"the handler '{state.name}'", with_callback(call), patterns=PATTERNS)
 
 
 def _run(handler, frame, res, payload, timeout):
-    clock = frame.clock
-    deadline = clock.now + timeout if timeout else None
-    context = TaskContext(frame.state.name, res.arn, frame.task_token,
-                          lambda: int(max(0.0, (deadline - clock.now) if deadline else 900.0) * 1000))
+    context = TaskContext(frame.state.name, res.arn, frame.task_token, remaining_ms(frame, timeout))
     event = json.loads(json.dumps(payload))  # the handler gets its own copy, as a service would
     return _result(run_handler(frame, timeout, lambda: _call(handler, event, context)), frame.state.name)
 
