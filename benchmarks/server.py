@@ -9,7 +9,7 @@ execution turned on through its /moto-api/config) and ministack, in one run:
 
     python benchmarks/server.py                                   # asl only, 8 clients, 10 s each
     python benchmarks/server.py --targets asl,moto,ministack --clients 8 --processes 4 --json out.json
-    python benchmarks/server.py --ministack-command "/path/venv/bin/ministack"
+    python benchmarks/server.py --moto-command /venv/bin/moto_server --ministack-command /venv/bin/ministack
 
 Reports executions per second, p50/p99 latency and errors per target and workload.  A target
 that cannot start is reported "not available: ..." rather than failing the run.
@@ -67,10 +67,10 @@ def start_target(name: str, args) -> tuple[subprocess.Popen, str]:
         if args.db:
             command += ["--db", args.db]
     elif name == "moto":
-        exe = shutil.which("moto_server")
+        exe = args.moto_command or shutil.which("moto_server")
         if exe is None:
             raise RuntimeError("moto_server is not installed (pip install 'moto[server]')")
-        command = [exe, "-p", str(port)]
+        command = exe.split() + ["-p", str(port)]
     else:
         exe = args.ministack_command or shutil.which("ministack")
         if exe is None:
@@ -187,6 +187,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--processes", type=int, default=4, help="client processes the threads are spread over")
     parser.add_argument("--db", help="asl serve --db PATH (default in memory)")
+    parser.add_argument("--moto-command", help="how to start moto's server (default: moto_server on PATH); "
+                        "moto before 5.2.6 fails every StartExecution after the first one")
     parser.add_argument("--ministack-command", help="how to start ministack (default: ministack on PATH)")
     parser.add_argument("--json", help="write the figures to this file")
     args = parser.parse_args(argv)
@@ -227,7 +229,11 @@ def _ratios(figures: dict) -> None:
     for other, workload in (("moto", "standard"), ("ministack", "express")):
         mine = ours.get(workload, {}).get("executions_per_s")
         theirs = figures.get(other, {}).get(workload, {}).get("executions_per_s")
-        if mine and theirs:
+        failed = [name for name, figure in (("asl", ours.get(workload, {})),
+                                            (other, figures.get(other, {}).get(workload, {}))) if figure.get("errors")]
+        if failed:
+            print(f"asl / {other} on {workload}: not compared, {' and '.join(failed)} had failed requests")
+        elif mine and theirs:
             ratio = mine / theirs
             print(f"asl / {other} on {workload}: {ratio:.1f}x (target 5x: {'met' if ratio >= 5 else 'NOT met'})")
 

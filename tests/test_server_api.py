@@ -398,6 +398,31 @@ def test_redrive_continues_from_the_failed_state_without_rerunning_the_ones_that
         assert error_code(excinfo) == "ExecutionNotRedrivable"  # it succeeded
 
 
+def test_a_redriven_execution_sees_its_redrive_count_in_the_context_object():
+    """$$.Execution.RedriveCount is 0 on the first run and counts each RedriveExecution after it."""
+    attempts = []
+
+    def flaky(event, context):
+        attempts.append(event["redrives"])
+        if len(attempts) < 3:
+            raise RuntimeError(f"attempt {len(attempts)} fails")
+        return {"attempts": len(attempts)}
+
+    definition = {"StartAt": "Call", "States": {
+        "Call": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:flaky",
+                 "Parameters": {"redrives.$": "$$.Execution.RedriveCount"}, "End": True}}}
+    with running_server(handlers={"flaky": flaky}) as (_, url):
+        sfn = client(url)
+        execution = sfn.start_execution(stateMachineArn=create(sfn, "recount", definition), input="{}")["executionArn"]
+        assert wait_done(sfn, execution)["status"] == "FAILED"
+        sfn.redrive_execution(executionArn=execution)
+        assert wait_done(sfn, execution)["status"] == "FAILED"
+        sfn.redrive_execution(executionArn=execution)
+        done = wait_done(sfn, execution)
+        assert (done["status"], done["redriveCount"]) == ("SUCCEEDED", 2)
+    assert attempts == [0, 1, 2]
+
+
 # ------------------------------------------------------------------ map runs
 def test_a_distributed_map_records_its_map_run(sfn):
     definition = {"StartAt": "Fan", "States": {"Fan": {
@@ -418,6 +443,75 @@ def test_a_distributed_map_records_its_map_run(sfn):
     with pytest.raises(ClientError) as excinfo:
         sfn.describe_map_run(mapRunArn=run["mapRunArn"] + "x")
     assert error_code(excinfo) == "ResourceNotFound"
+
+
+def _batch_checker(**map_fields):
+    """A distributed Map over batches of two items whose child fails when its batch holds a negative."""
+    return {"StartAt": "Fan", "States": {"Fan": {
+        "Type": "Map", "Label": "Check", "ItemBatcher": {"MaxItemsPerBatch": 2}, "End": True, **map_fields,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                          "StartAt": "Negative?", "States": {
+                              "Negative?": {"Type": "Choice", "Default": "Fine", "Choices": [
+                                  {"Variable": "$.Items[0]", "NumericLessThan": 0, "Next": "Refuse"},
+                                  {"Variable": "$.Items[1]", "NumericLessThan": 0, "Next": "Refuse"}]},
+                              "Refuse": {"Type": "Fail", "Error": "Negative"},
+                              "Fine": {"Type": "Succeed"}}}}}}
+
+
+def _map_run_of(sfn, execution):
+    (listed,) = sfn.list_map_runs(executionArn=execution)["mapRuns"]
+    return sfn.describe_map_run(mapRunArn=listed["mapRunArn"])
+
+
+def test_a_map_runs_item_and_execution_counts_say_how_each_child_ended(sfn):
+    """Eight items in batches of two are four child executions; the batch [-3, 4] fails, tolerated."""
+    arn = create(sfn, unique("counts"), _batch_checker(ToleratedFailureCount=1))
+    execution = sfn.start_execution(stateMachineArn=arn, input="[1, 2, -3, 4, 5, 6, 7, 8]")["executionArn"]
+    assert wait_done(sfn, execution)["status"] == "SUCCEEDED"
+    run = _map_run_of(sfn, execution)
+    zero = dict.fromkeys(("pending", "running", "timedOut", "aborted", "resultsWritten"), 0)
+    assert run["itemCounts"] == {**zero, "total": 8, "succeeded": 6, "failed": 2}
+    assert run["executionCounts"] == {**zero, "total": 4, "succeeded": 3, "failed": 1}
+
+
+def test_describe_map_run_counts_the_children_while_they_run(sfn):
+    """Three items, two at a time, each child waiting for an activity worker: while the first two
+    wait, one item is pending; answering them lets the third start, and the run ends counted."""
+    activity = sfn.create_activity(name=unique("item-worker"))["activityArn"]
+    definition = {"StartAt": "Fan", "States": {"Fan": {
+        "Type": "Map", "MaxConcurrency": 2, "End": True,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                          "StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": activity,
+                                                                 "End": True}}}}}}
+    execution = sfn.start_execution(stateMachineArn=create(sfn, unique("live"), definition),
+                                    input="[1, 2, 3]")["executionArn"]
+    first = [sfn.get_activity_task(activityArn=activity) for _ in range(2)]
+    run = _map_run_of(sfn, execution)
+    assert run["status"] == "RUNNING"
+    counts = run["itemCounts"]
+    assert (counts["total"], counts["running"], counts["pending"], counts["succeeded"]) == (3, 2, 1, 0)
+    for task in first:
+        sfn.send_task_success(taskToken=task["taskToken"], output="{}")
+    last = sfn.get_activity_task(activityArn=activity)
+    sfn.send_task_success(taskToken=last["taskToken"], output="{}")
+    assert wait_done(sfn, execution)["status"] == "SUCCEEDED"
+    run = _map_run_of(sfn, execution)
+    assert run["status"] == "SUCCEEDED" and "stopDate" in run
+    assert (run["itemCounts"]["succeeded"], run["itemCounts"]["running"], run["itemCounts"]["pending"]) == (3, 0, 0)
+
+
+def test_a_failed_map_run_counts_what_never_started_as_pending(sfn):
+    """One child at a time and no failure tolerated: the first failing batch fails the run, and the
+    batches after it never start."""
+    arn = create(sfn, unique("failrun"), _batch_checker(MaxConcurrency=1))
+    execution = sfn.start_execution(stateMachineArn=arn, input="[-1, 2, 3, 4, 5, 6]")["executionArn"]
+    assert wait_done(sfn, execution)["status"] == "FAILED"
+    run = _map_run_of(sfn, execution)
+    assert run["status"] == "FAILED"
+    counts = run["executionCounts"]
+    assert (counts["total"], counts["failed"], counts["running"]) == (3, 1, 0)
+    assert counts["pending"] + counts["succeeded"] + counts["aborted"] == 2 and counts["succeeded"] <= 1
+    assert run["itemCounts"]["total"] == 6 and run["itemCounts"]["failed"] == 2
 
 
 # ------------------------------------------------------------------ every operation

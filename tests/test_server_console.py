@@ -44,8 +44,18 @@ def test_the_console_lists_machines_with_their_health_and_executions(tmp_path):
         assert "<td>Idle</td>" in dom and dom.count(">run-") == 4
 
         execution = sfn.list_executions(stateMachineArn=arn, statusFilter="FAILED")["executions"][0]["executionArn"]
-        detail = browse(f"{url}/execution?arn={urllib.parse.quote(execution)}", "--dump-dom", tmp_path=tmp_path)
+        link = f"/execution?arn={urllib.parse.quote(execution)}"
+        assert f"href=\"{link}\"" in dom  # the console links each execution to its report
+        detail = browse(url + link, "--dump-dom", tmp_path=tmp_path)
         assert "FailStateEntered" in detail and "ExecutionFailed" in detail and "Card.Declined" in detail
+        # The page is the HTML report of `asl report`: the graph with the state it failed in, the
+        # timeline and the states table, and a way back to the console.
+        for part in ("id=\"graph\"", "<svg", "id=\"timeline\"", "id=\"states\"", "id=\"events\""):
+            assert part in detail, part
+        assert "← all executions" in detail
+        browse(url + link, "--screenshot=" + str(tmp_path / "execution.png"), "--window-size=1400,900",
+               tmp_path=tmp_path)
+        assert (tmp_path / "execution.png").stat().st_size > 0
         browse(url + "/", "--screenshot=" + str(tmp_path / "console.png"), "--window-size=1400,700",
                tmp_path=tmp_path)
         assert (tmp_path / "console.png").stat().st_size > 0

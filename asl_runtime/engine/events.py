@@ -52,6 +52,10 @@ ENGINE_EVENT_TYPES = {
     "StateFailed": ("name", "error", "cause"),
     "ChildExecutionStarted": ("name", "execution_arn"),
     "ChildExecutionEnded": ("name", "execution_arn", "status"),
+    # A distributed Map's child executions, for DescribeMapRun's counts ("items": in that child).
+    "MapRunItemsCounted": ("name", "map_run_arn", "items", "executions"),
+    "MapRunChildStarted": ("name", "map_run_arn", "index", "items"),
+    "MapRunChildEnded": ("name", "map_run_arn", "index", "items", "status"),
 }
 
 Observer = Callable[[Event], None]

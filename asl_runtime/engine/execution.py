@@ -137,7 +137,8 @@ class Execution:
             self.history.restore(resume.history)
         self.context_execution = {
             "Id": self.arn, "Input": input, "StartTime": format_epoch(self.start),
-            "Name": config.execution_name, "RoleArn": config.role_arn, "RedriveCount": 0,
+            "Name": config.execution_name, "RoleArn": config.role_arn,
+            "RedriveCount": _redrive_count(resume.history) if resume is not None else 0,
         }
         if config.state_machine_type == "EXPRESS":
             # Express executions cannot be redriven; AWS's recorded context object has no RedriveCount.
@@ -545,3 +546,8 @@ def evaluation_failed(frame: Frame, state, err: StateRuntimeError, message: str)
     frame.event("EvaluationFailed", "evaluationFailedEventDetails", details)
     if state.type == "Map" and frame.failed_event is None:
         frame.failed_event = "MapStateFailed"  # also when Items failed before MapStateStarted
+
+
+def _redrive_count(history) -> int:
+    """How often the execution was redriven: AWS's context counts the ExecutionRedriven events."""
+    return sum(1 for event in history if event.get("type") == "ExecutionRedriven")

@@ -2,16 +2,20 @@
 
 Per state machine it shows what teams put on dashboards: executions by status, average and p99
 duration of the ended ones, the failure rate, and the states executions most often failed in.
-`GET /execution?arn=ARN` shows one execution's history.
+`GET /execution?arn=ARN` shows one execution as the HTML report `asl report` writes.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import math
 import time
 from collections import Counter
 from urllib.parse import quote
+
+from ..views.model import ExecutionModel
+from ..views.report import report_html
 
 ENDED = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 STATUSES = ("RUNNING",) + ENDED
@@ -47,7 +51,7 @@ def _page(title: str, body: str) -> str:
 def _home(service) -> str:
     store = service.store
     machines = store.resources("stateMachine")
-    all_records = store.list_executions()
+    all_records = store.list_executions(checkpoint=False)
     by_machine: dict[str, list] = {}
     for record in all_records:
         by_machine.setdefault(record.state_machine_arn, []).append(record)
@@ -99,22 +103,15 @@ def _failed_state(store, record) -> str | None:
 
 
 def _execution_page(service, arn: str) -> str:
-    record = service.store.get_execution(arn)
+    """The execution's full HTML report (views/report.py): graph, timeline, states and events."""
+    record = service.store.get_execution(arn, checkpoint=False)
     if record is None:
         return _page("not found", f"<h1>No execution {html.escape(arn)}</h1><p><a href='/'>back</a></p>")
-    rows = []
-    for event in service.store.events(arn):
-        details = next((v for k, v in event.items() if k.endswith("EventDetails")), {})
-        summary = ", ".join(f"{k}: {html.escape(str(v))[:200]}" for k, v in details.items()
-                            if not k.endswith("Details"))
-        rows.append(f"<tr><td class='num'>{event.get('id')}</td><td>{html.escape(event.get('type', ''))}</td>"
-                    f"<td>{html.escape(str(event.get('timestamp', '')))}</td><td>{summary}</td></tr>")
-    body = (f"<p><a href='/'>← all executions</a></p><h1>{html.escape(record.name)}</h1>"
-            f"<p class='sub'>{html.escape(arn)}<br>status <span class='{record.status}'>{record.status}</span>"
-            + (f" · {html.escape(record.error or '')}: {html.escape(record.cause or '')}" if record.error else "")
-            + f"</p><table id='history'><tr><th>#</th><th>Type</th><th>Timestamp</th><th>Details</th></tr>"
-            + "".join(rows) + "</table>")
-    return _page(record.name, body)
+    request = {"executionArn": arn}
+    describe = service.DescribeExecution(request)
+    definition = json.loads(service.DescribeStateMachineForExecution(request)["definition"])
+    model = ExecutionModel.from_history(service.store.events(arn), describe=describe, definition=definition)
+    return report_html(model, definition, title=record.name, back=("/", "← all executions"))
 
 
 def _time(ts) -> str:

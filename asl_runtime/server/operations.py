@@ -73,6 +73,7 @@ class StepFunctions:
         self._lock = threading.RLock()
         self._machines: dict[tuple, object] = {}  # (arn, revisionId) -> compiled StateMachine
         self.running: dict[str, object] = {}      # execution ARN -> RunningExecution
+        self.live_map_runs: dict[str, dict] = {}  # map run ARN -> its record while it runs (MapRuns)
         # Tokens issued before a restart: the resumed Task issues a new one, and the old one
         # (which a worker may hold) is answered through it.  (arn, state, scope) -> old tokens.
         self._stale: dict[tuple, list[str]] = {}
@@ -497,7 +498,7 @@ class StepFunctions:
             options["express_execution_id"] = express_id
         arn = arns.execution(machine["stateMachineArn"], name, express_id)
         with self._lock:
-            existing = self.store.get_execution(arn)
+            existing = self.store.get_execution(arn, checkpoint=False)
             if existing is not None:
                 if existing.status == "RUNNING" and existing.input == execution_input:
                     return {"executionArn": arn, "startDate": existing.start_date}  # an idempotent retry
@@ -517,7 +518,7 @@ class StepFunctions:
                 meta["testCase"] = test_case
             self.store.put_meta(arn, meta)
             self.running[arn] = runner.start(compiled, execution_input, self.store, name=name,
-                                             on_done=self._finished, observers=[MapRuns(self.store, compiled)],
+                                             on_done=self._finished, observers=[MapRuns(self.store, compiled, self.live_map_runs)],
                                              **options)
         return {"executionArn": arn, "startDate": now}
 
@@ -558,7 +559,7 @@ class StepFunctions:
         The state that was in flight runs again (AWS's tasks are at-least-once too).  An Express
         execution is not resumable (AWS runs them at most once): it ends ABORTED.
         """
-        for record in self.store.list_executions(status="RUNNING"):
+        for record in self.store.list_executions(status="RUNNING", checkpoint=False):
             if record.arn in self.running:
                 continue
             meta = self.store.meta(record.arn)
@@ -583,7 +584,7 @@ class StepFunctions:
             self.store.truncate_events(record.arn, len(checkpoint.history) if checkpoint else 0)
             self.running[record.arn] = runner.start(
                 compiled, record.input, self.store, name=record.name, on_done=self._finished,
-                resume=checkpoint, observers=[MapRuns(self.store, compiled)], **options)
+                resume=checkpoint, observers=[MapRuns(self.store, compiled, self.live_map_runs)], **options)
 
     def StartSyncExecution(self, req: dict) -> dict:
         machine, version, alias, compiled, test_case = self._prepare(req)
@@ -626,7 +627,7 @@ class StepFunctions:
 
     def _execution(self, arn: str) -> ExecutionRecord:
         arns.parse(arn, "execution")
-        record = self.store.get_execution(arn)
+        record = self.store.get_execution(arn, checkpoint=False)
         if record is None:
             raise does_not_exist("ExecutionDoesNotExist", "Execution", arn)
         return record
@@ -706,7 +707,7 @@ class StepFunctions:
             if machine["type"] == "EXPRESS":
                 raise ServiceError("StateMachineTypeNotSupported", "This operation is not supported by this type "
                                    "of state machine")
-            records = self.store.list_executions(machine["stateMachineArn"], status)
+            records = self.store.list_executions(machine["stateMachineArn"], status, checkpoint=False)
             if version is not None or alias is not None:
                 key, want = (("stateMachineVersionArn", version["stateMachineVersionArn"]) if version
                              else ("stateMachineAliasArn", alias["stateMachineAliasArn"]))
@@ -734,7 +735,7 @@ class StepFunctions:
 
     def _map_run_children(self, map_run_arn: str) -> list[ExecutionRecord]:
         self._map_run(map_run_arn)
-        return [r for r in self.store.list_executions() if r.map_run_arn == map_run_arn]
+        return [r for r in self.store.list_executions(checkpoint=False) if r.map_run_arn == map_run_arn]
 
     # ================================================================== map runs
     def _map_run(self, arn: str) -> dict:
@@ -745,7 +746,11 @@ class StepFunctions:
         return run
 
     def DescribeMapRun(self, req: dict) -> dict:
-        return {k: v for k, v in self._map_run(req["mapRunArn"]).items() if v is not None}
+        run = self._map_run(req["mapRunArn"])
+        live = self.live_map_runs.get(run["mapRunArn"])
+        if live is not None:  # its counts move while it runs; the store has them at its start and end
+            run = {k: dict(v) if isinstance(v, dict) else v for k, v in live.items() if not k.startswith("_")}
+        return {k: v for k, v in run.items() if v is not None}
 
     def ListMapRuns(self, req: dict) -> dict:
         record = self._execution(req["executionArn"])
@@ -766,6 +771,9 @@ class StepFunctions:
                                    f"no longer be updated", reason="CANNOT_UPDATE_COMPLETED_MAP_RUN")
             run.update(changes)
             self.store.put_resource(run["mapRunArn"], "mapRun", run, parent=run["executionArn"])
+            live = self.live_map_runs.get(run["mapRunArn"])
+            if live is not None:  # what the run's end saves keeps the change
+                live.update(changes)
         return {}
 
     def GetExecutionHistory(self, req: dict) -> dict:
@@ -837,7 +845,7 @@ class StepFunctions:
             options = self._run_options(machine, meta.get("testCase"))
             self.running[record.arn] = runner.start(compiled, record.input, self.store, name=record.name,
                                                     on_done=self._finished, resume=checkpoint,
-                                                    observers=[MapRuns(self.store, compiled)], **options)
+                                                    observers=[MapRuns(self.store, compiled, self.live_map_runs)], **options)
         return {"redriveDate": now}
 
     # ================================================================== tags
@@ -888,33 +896,34 @@ class StepFunctions:
 class MapRuns:
     """An observer that records each distributed Map's map run (DescribeMapRun, ListMapRuns).
 
-    The engine reports a map run's start, its item count and its end, not each child execution,
-    so the item and execution counts follow the run's outcome: all running, then all succeeded
-    (or, when it fails, the items not known to have succeeded counted as failed).
+    The engine's MapRunItemsCounted / MapRunChildStarted / MapRunChildEnded events give the item
+    and child-execution counts as they change.  The record is saved at the run's start and end
+    (a million-item run does not write a million rows); between the two, `live` (shared by the
+    service, by map run ARN) holds it for DescribeMapRun.  When the run fails or is aborted, its
+    running children count as aborted (AWS stops them).
     """
 
-    def __init__(self, store, compiled):
+    def __init__(self, store, compiled, live: dict):
         self.store = store
         self.definition = compiled.definition
         self.lock = threading.Lock()
         self.entered: dict[tuple, str] = {}   # scope -> the Map state last entered there
-        self.length: dict[tuple, int] = {}
-        self.open: dict[tuple, dict] = {}
+        self.open: dict[tuple, dict] = {}     # scope of the Map -> the record of its run, while it runs
+        self.live = live                      # map run ARN -> the same records
 
     def __call__(self, event) -> None:
         kind = event.type
         if kind == "MapStateEntered":
             self.entered[event.scope] = event.details.get("name")
-        elif kind == "MapStateStarted":
-            self.length[event.scope] = event.details.get("length", 0)
         elif kind == "MapRunStarted":
             self._started(event)
+        elif kind in ("MapRunItemsCounted", "MapRunChildStarted", "MapRunChildEnded"):
+            self._counted(event)
         elif kind in ("MapRunSucceeded", "MapRunFailed", "MapRunAborted"):
             self._ended(event, {"MapRunSucceeded": "SUCCEEDED", "MapRunFailed": "FAILED"}.get(kind, "ABORTED"))
 
     def _started(self, event) -> None:
         state = _find_state(self.definition, self.entered.get(event.scope)) or {}
-        total = self.length.get(event.scope, 0)
         arn = event.details["mapRunArn"]
         prefix, _, rest = arn.partition(":mapRun:")
         run = {"mapRunArn": arn, "executionArn": event.execution_arn, "status": "RUNNING",
@@ -925,22 +934,53 @@ class MapRuns:
                if isinstance(state.get("ToleratedFailurePercentage"), (int, float)) else 0.0,
                "toleratedFailureCount": state.get("ToleratedFailureCount", 0)
                if isinstance(state.get("ToleratedFailureCount"), int) else 0,
-               "itemCounts": _counts(total, running=total), "executionCounts": _counts(total, running=total),
-               "redriveCount": 0}
+               "itemCounts": _counts(0), "executionCounts": _counts(0), "redriveCount": 0,
+               "_resultWriter": "ResultWriter" in state}
         with self.lock:
-            self.open[event.scope] = run
-        self.store.put_resource(arn, "mapRun", run, parent=event.execution_arn)
+            self.open[event.scope] = self.live[arn] = run
+            self._save(run)
+
+    def _counted(self, event) -> None:
+        details = event.details
+        with self.lock:
+            run = self.live.get(details["map_run_arn"])
+            if run is None:
+                return  # a child that ended after its map run did
+            items, executions = run["itemCounts"], run["executionCounts"]
+            if event.type == "MapRunItemsCounted":
+                items.update(_counts(details["items"], pending=details["items"]))
+                executions.update(_counts(details["executions"], pending=details["executions"]))
+            else:
+                for counts, n in ((items, details["items"]), (executions, 1)):
+                    if event.type == "MapRunChildStarted":
+                        counts["pending"] -= n
+                        counts["running"] += n
+                    else:
+                        counts["running"] -= n
+                        counts[_STATUS_COUNT[details["status"]]] += n
 
     def _ended(self, event, status: str) -> None:
         with self.lock:
             run = self.open.pop(event.scope, None)
-        if run is None:
-            return
-        total = run["itemCounts"]["total"]
-        counts = _counts(total, succeeded=total) if status == "SUCCEEDED" else \
-            _counts(total, **{"failed" if status == "FAILED" else "aborted": total})
-        run.update(status=status, stopDate=event.timestamp, itemCounts=counts, executionCounts=dict(counts))
-        self.store.put_resource(run["mapRunArn"], "mapRun", run, parent=run["executionArn"])
+            if run is None:
+                return
+            for counts in (run["itemCounts"], run["executionCounts"]):
+                if status != "SUCCEEDED":
+                    counts["aborted"] += counts["running"]
+                    counts["running"] = 0
+                elif run["_resultWriter"]:
+                    counts["resultsWritten"] = counts["succeeded"] + counts["failed"]
+            run.update(status=status, stopDate=event.timestamp)
+            self._save(run)
+            self.live.pop(run["mapRunArn"], None)
+
+    def _save(self, run: dict) -> None:
+        self.store.put_resource(run["mapRunArn"], "mapRun", {k: v for k, v in run.items() if not k.startswith("_")},
+                                parent=run["executionArn"])
+
+
+#: Which count a child execution's end goes to.
+_STATUS_COUNT = {"SUCCEEDED": "succeeded", "FAILED": "failed", "TIMED_OUT": "timedOut", "ABORTED": "aborted"}
 
 
 def _counts(total: int, **given) -> dict:

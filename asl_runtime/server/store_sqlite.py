@@ -71,8 +71,7 @@ class SqliteStore:
         if record.checkpoint is not None:
             # The events are in their own table already: a checkpoint keeps only how many it covers,
             # so saving one costs the same at the first state as at the thousandth.
-            checkpoint = record.checkpoint.to_dict()
-            checkpoint["history"] = len(checkpoint["history"])
+            checkpoint = record.checkpoint.counted()
         with self._lock:
             row = self._db.execute("SELECT seq, last_checkpoint FROM executions WHERE arn = ?",
                                    (record.arn,)).fetchone()
@@ -86,18 +85,21 @@ class SqliteStore:
                  record.start_date, record.stop_date, record.parent_arn, record.map_run_arn,
                  _dump(checkpoint, missing_as_null=True), seq, last))
 
-    def get_execution(self, arn: str) -> ExecutionRecord | None:
+    def get_execution(self, arn: str, checkpoint: bool = True) -> ExecutionRecord | None:
+        """The record; `checkpoint=False` leaves a running one's checkpoint out (None), which spares
+        reading its whole history, for callers that only describe it."""
         with self._lock:
             row = self._db.execute("SELECT * FROM executions WHERE arn = ?", (arn,)).fetchone()
         if row is None:
             return None
-        record = _record(row)
+        record = _record(row, checkpoint)
         if record.checkpoint is not None:
             record.checkpoint.history = self.events(arn)[:record.checkpoint.history]
         return record
 
-    def list_executions(self, state_machine_arn: str | None = None, status: str | None = None) -> list[ExecutionRecord]:
-        """Newest first, as ListExecutions orders them."""
+    def list_executions(self, state_machine_arn: str | None = None, status: str | None = None,
+                        checkpoint: bool = True) -> list[ExecutionRecord]:
+        """Newest first, as ListExecutions orders them (`checkpoint` as for get_execution)."""
         where, args = [], []
         if state_machine_arn is not None:
             where.append("state_machine_arn = ?")
@@ -108,7 +110,7 @@ class SqliteStore:
         sql = "SELECT * FROM executions" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY seq DESC"
         with self._lock:
             rows = self._db.execute(sql, args).fetchall()
-        records = [_record(row) for row in rows]
+        records = [_record(row, checkpoint) for row in rows]
         for record in records:
             if record.checkpoint is not None:  # only running executions have one
                 record.checkpoint.history = self.events(record.arn)[:record.checkpoint.history]
@@ -240,14 +242,14 @@ def _scope(steps):
     return [tuple(step) if isinstance(step, list) else step for step in steps]
 
 
-def _record(row) -> ExecutionRecord:
+def _record(row, with_checkpoint: bool = True) -> ExecutionRecord:
     (arn, sm_arn, name, status, input_, output, error, cause, start, stop, parent, map_run, checkpoint, _, _) = row
     return ExecutionRecord(
         arn=arn, state_machine_arn=sm_arn, name=name, status=status,
         input=json.loads(input_) if input_ is not None else None,
         output=json.loads(output) if output is not None else None, error=error, cause=cause,
         start_date=start, stop_date=stop, parent_arn=parent, map_run_arn=map_run,
-        checkpoint=_checkpoint(checkpoint))
+        checkpoint=_checkpoint(checkpoint) if with_checkpoint else None)
 
 
 def _checkpoint(text):

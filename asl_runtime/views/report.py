@@ -21,6 +21,7 @@ PAYLOAD_LIMIT = 50_000
 _CSS = """
 body{font:14px/1.45 -apple-system,'Segoe UI',Helvetica,Arial,sans-serif;margin:0;color:#202124;background:#f8f9fa}
 header{background:#fff;border-bottom:1px solid #dadce0;padding:16px 24px}
+nav{padding:8px 24px;background:#fff}nav a{color:#1967d2;text-decoration:none}
 h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:0 0 10px}
 .arn{font-family:ui-monospace,Menlo,Consolas,monospace;color:#5f6368;font-size:12px;word-break:break-all}
 .status{display:inline-block;padding:2px 10px;border-radius:12px;font-weight:600;font-size:13px}
@@ -62,7 +63,9 @@ _JS = """
 """
 
 
-def report_html(model: ExecutionModel, definition: dict | None = None, title: str | None = None) -> str:
+def report_html(model: ExecutionModel, definition: dict | None = None, title: str | None = None,
+                back: tuple[str, str] | None = None) -> str:
+    """The report page; `back` (href, text) adds a link above the header (the server's console)."""
     status = {}
     counts: dict[str, int] = {}
     for _, visit in model.walk():
@@ -72,8 +75,10 @@ def report_html(model: ExecutionModel, definition: dict | None = None, title: st
     parts = ["<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">",
              f"<title>{escape(name)} · asl report</title>",
              "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
-             f"<style>{_CSS}</style></head><body>",
-             _header(model, name)]
+             f"<style>{_CSS}</style></head><body>"]
+    if back is not None:
+        parts.append(f'<nav><a href="{escape(back[0])}">{escape(back[1])}</a></nav>')
+    parts.append(_header(model, name))
     parts.append("<main>")
     if definition is not None:
         parts.append("<section id=\"graph\"><h2>Graph</h2>")

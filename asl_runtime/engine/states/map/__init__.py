@@ -35,6 +35,8 @@ def run_map(frame, state, raw):
         frame.event("MapRunStarted", "mapRunStartedEventDetails", {"mapRunArn": map_run[0]})
     run = MapRun(frame, state, effective, items, max_concurrency, tolerated_count, tolerated_pct, map_run,
                  keep_runs=state.result_writer is not None)
+    if state.distributed:
+        run.counted()
     try:
         # The real clock's time cannot be set, so even one item runs on a thread under it.
         results = run_in_virtual_time(run) if frame.clock.virtual else run_on_threads(run)

@@ -73,6 +73,27 @@ class MapRun:
         child.execution = child_execution(self.frame.execution, self.state, self.map_run, index, value,
                                           child.clock.now)
 
+    def counted(self) -> None:
+        """MapRunItemsCounted: how many items and child executions the map run has (observers only)."""
+        frame = self.frame
+        if frame.history.observed:
+            batched = self.state.read_batcher is not None
+            items = sum(len(batch["Items"]) for batch in self.items) if batched else len(self.items)
+            frame.note("MapRunItemsCounted", {"name": self.name, "map_run_arn": self.map_run[0], "items": items,
+                                              "executions": len(self.items)})
+
+    def child_note(self, index: int, status: str | None = None) -> None:
+        """MapRunChildStarted, or MapRunChildEnded with the child's status (observers only)."""
+        frame = self.frame
+        if frame.history.observed:
+            items = len(self.items[index]["Items"]) if self.state.read_batcher is not None else 1
+            details = {"name": self.name, "map_run_arn": self.map_run[0], "index": index, "items": items}
+            if status is None:
+                frame.note("MapRunChildStarted", details)
+            else:
+                details["status"] = status
+                frame.note("MapRunChildEnded", details)
+
     def details(self, index: int) -> dict:
         return {"index": index, "name": self.name}
 

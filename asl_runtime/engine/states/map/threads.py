@@ -26,21 +26,28 @@ def run_on_threads(run) -> list:
         child = frame.child(("Map", run.name, index))
         if distributed:
             run.as_child_execution(child, index, inputs[index])
+            run.child_note(index)
         else:
             run.iteration_event(child, "Started", index)
         begin = child.clock.now
         try:
             output = child.run(processor, inputs[index])
         except ASLError as err:
-            if not distributed:
+            if distributed:
+                run.child_note(index, "FAILED")
+            else:
                 run.iteration_event(child, "Failed", index)
             timings[index] = (begin, child.clock.now)
             return False, err
         except ExecutionAborted:
-            if not distributed:
+            if distributed:
+                run.child_note(index, "ABORTED")
+            else:
                 run.iteration_event(child, "Aborted", index)
             raise
-        if not distributed:
+        if distributed:
+            run.child_note(index, "SUCCEEDED")
+        else:
             run.iteration_event(child, "Succeeded", index)
         timings[index] = (begin, child.clock.now)
         return True, output

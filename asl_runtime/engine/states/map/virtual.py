@@ -32,6 +32,7 @@ def run_in_virtual_time(run) -> list:
         child.scope = scope + (("Map", run.name, index),)
         if distributed:
             run.as_child_execution(child, index, value)
+            run.child_note(index)
         else:
             if fresh_variables:
                 child.variables = dict(outer_variables)
@@ -43,6 +44,8 @@ def run_in_virtual_time(run) -> list:
         except ASLError as err:
             end = child.clock.now
             run.record(index, value, False, err.output(), begin, end)
+            if distributed:
+                run.child_note(index, "FAILED")
             latest = max(latest, end)
             if slots is not None:
                 heapq.heappush(slots, end)
@@ -54,7 +57,9 @@ def run_in_virtual_time(run) -> list:
             results.append(run.tolerate(err, latest))
             continue
         except ExecutionAborted:
-            if not distributed:
+            if distributed:
+                run.child_note(index, "ABORTED")
+            else:
                 child.last_event = len(frame.history)
                 run.iteration_event(child, "Aborted", index)
             frame.clock.now = max(latest, child.clock.now)
@@ -62,6 +67,8 @@ def run_in_virtual_time(run) -> list:
         results.append(output)
         end = child.clock.now
         run.record(index, value, True, output, begin, end)
+        if distributed:
+            run.child_note(index, "SUCCEEDED")
         if end > latest:
             latest = end
         if slots is not None:
