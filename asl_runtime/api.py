@@ -136,6 +136,10 @@ class RunningExecution:
     def done(self) -> bool:
         return self._done.is_set()
 
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the end, at most `timeout` seconds; True when it has ended."""
+        return self._done.wait(timeout)
+
 
 class StateMachine:
     """A checked, compiled state machine."""

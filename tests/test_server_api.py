@@ -6,6 +6,7 @@ import threading
 import pytest
 from botocore.exceptions import ClientError
 
+from asl_runtime.server import operations
 from server_support import PASS, ROLE, client, create, error_code, running_server, wait_done
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -330,6 +331,20 @@ def test_validate_state_machine_definition_gives_aws_codes_and_locations(sfn):
 
 
 # ------------------------------------------------------------------ stop
+def test_a_short_execution_has_ended_when_start_execution_answers_and_leaves_nothing_behind(monkeypatch):
+    """StartExecution answers once a short execution is over (START_GRACE is widened here so that a
+    slow machine still shows it), so the first DescribeExecution finds it ended; and no ended
+    execution stays in the server's table of running ones."""
+    monkeypatch.setattr(operations, "START_GRACE", 10.0)
+    with running_server() as (server, url):
+        sfn = client(url)
+        arn = create(sfn, "quick")
+        for i in range(30):
+            execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"i": i}))["executionArn"]
+            assert sfn.describe_execution(executionArn=execution)["status"] == "SUCCEEDED"
+        assert server.service.running == {}
+
+
 def test_stop_execution_aborts_a_waiting_execution_with_error_and_cause(sfn):
     arn = create(sfn, unique("stop"), {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 600, "End": True}}})
     execution = sfn.start_execution(stateMachineArn=arn)["executionArn"]

@@ -14,6 +14,7 @@ import sys
 import traceback
 import uuid
 from urllib.parse import parse_qsl
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .console import render
@@ -56,10 +57,61 @@ def _operation(target: str | None) -> str:
     return name
 
 
+class RequestHeaders(dict):
+    """A request's headers by lower-case name, with the case-insensitive `get` handlers use."""
+
+    def get(self, name: str, default=None):
+        return dict.get(self, name.lower(), default)
+
+
+MAX_HEADER_LINE = 65536
+MAX_HEADERS = 100
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "asl-runtime"
     disable_nagle_algorithm = True  # a response is one small write; don't wait for the client's ACK
+
+    def parse_request(self) -> bool:
+        """The request line and headers, read without the standard library's email parser (which
+        costs more than the rest of a DescribeExecution); errors answer as the standard one does."""
+        self.command = None
+        self.request_version = self.default_request_version
+        self.close_connection = True
+        self.requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+        words = self.requestline.split()
+        if len(words) != 3 or not words[2].startswith("HTTP/"):
+            self.send_error(HTTPStatus.BAD_REQUEST, f"Bad request syntax ({' '.join(words)[:100]!r})")
+            return False
+        self.command, self.path, self.request_version = words
+        if self.request_version not in ("HTTP/1.0", "HTTP/1.1"):
+            self.send_error(HTTPStatus.HTTP_VERSION_NOT_SUPPORTED, f"Invalid HTTP version ({self.request_version})")
+            return False
+        if self.path.startswith("//"):
+            self.path = "/" + self.path.lstrip("/")  # never an absolute URI without a scheme
+        headers = self.headers = RequestHeaders()
+        while True:
+            line = self.rfile.readline(MAX_HEADER_LINE + 1)
+            if len(line) > MAX_HEADER_LINE:
+                self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Line too long")
+                return False
+            if line in (b"\r\n", b"\n", b""):
+                break
+            if len(headers) >= MAX_HEADERS:
+                self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Too many headers")
+                return False
+            name, colon, value = str(line, "iso-8859-1").partition(":")
+            if not colon or not name.strip():
+                self.send_error(HTTPStatus.BAD_REQUEST, f"Bad header line ({line[:100]!r})")
+                return False
+            headers[name.strip().lower()] = value.strip()
+        connection = headers.get("connection", "").lower()
+        self.close_connection = connection == "close" or (self.request_version == "HTTP/1.0"
+                                                          and connection != "keep-alive")
+        if headers.get("expect", "").lower() == "100-continue" and self.request_version == "HTTP/1.1":
+            return self.handle_expect_100()
+        return True
 
     def do_POST(self):
         length = self.headers.get("Content-Length")

@@ -119,6 +119,11 @@ class SqliteStore:
     def append_events(self, arn: str, events: list[dict]) -> None:
         if not events:
             return
+        if len(events) == 1:  # one statement is its own transaction
+            event = events[0]
+            with self._lock:
+                self._db.execute("INSERT OR REPLACE INTO events VALUES (?,?,?)", (arn, event["id"], _dump(event)))
+            return
         with self._lock:
             self._db.execute("BEGIN")
             try:
