@@ -21,6 +21,10 @@ MAX_EVENTS = 25_000
 #: An Express execution has no event limit (AWS keeps no history for it, only logs), so past this
 #: many events the oldest half is let go: memory stays bounded however long the execution runs.
 EXPRESS_WINDOW = 500_000
+#: The states-visited rows a distributed Map's child executions keep in the execution's result:
+#: past this many, rows from the middle that add nothing to coverage are let go, so a
+#: million-item Map Run's memory stays bounded (AWS keeps each child's history apart too).
+MAX_CHILD_VISITS = 20_000
 #: How long AWS lets an execution run, by state machine type.
 MAX_DURATION = {"STANDARD": 365 * 24 * 3600, "EXPRESS": 5 * 60}
 #: A Task without TimeoutSeconds may run this long (AWS's documented default).

@@ -9,6 +9,7 @@ boto3 = pytest.importorskip("boto3")
 moto = pytest.importorskip("moto")
 
 from asl_runtime import StateMachine  # noqa: E402
+from asl_runtime.integrations import item_reader  # noqa: E402
 
 REGION = "us-east-1"
 DATA = Path(__file__).parent / "data" / "real_world"
@@ -213,6 +214,23 @@ def test_result_writer_jsonl_compact(s3):
     folder = out["ResultWriterDetails"]["Key"].rsplit("/", 1)[0]
     assert folder.startswith("p/") and "//" not in folder
     assert body(s3, f"{folder}/SUCCEEDED_0.jsonl") == "1\n2\n3\n"
+
+
+def test_a_results_file_larger_than_the_memory_spool_is_written_whole(s3, monkeypatch):
+    """Results files are encoded entry by entry into a spool that spills to disk; what reaches S3
+    is the same JSON array however large it is."""
+    monkeypatch.setattr(item_reader, "SPOOL_BYTES", 64)
+    items = [{"n": i, "text": "x" * 20} for i in range(300)]
+    put(s3, "items.json", json.dumps(items))
+    sm = machine(get_object("JSON"), ResultWriter={
+        "Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": "results-bucket"},
+        "WriterConfig": {"Transformation": "COMPACT", "OutputType": "JSON"}})
+    out = sm.run({"key": "items.json"}).output
+    folder = out["ResultWriterDetails"]["Key"].rsplit("/", 1)[0]
+    text = body(s3, f"{folder}/SUCCEEDED_0.json")
+    assert json.loads(text) == items
+    manifest = json.loads(body(s3, out["ResultWriterDetails"]["Key"]))
+    assert manifest["ResultFiles"]["SUCCEEDED"][0]["Size"] == len(text.encode())
 
 
 def test_writer_config_alone_shapes_the_output_without_exporting(s3):

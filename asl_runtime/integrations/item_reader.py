@@ -11,6 +11,7 @@ import csv
 import gzip
 import io
 import json
+import tempfile
 import uuid
 from datetime import datetime, timezone
 
@@ -18,6 +19,10 @@ from ..definition.item_reader import INPUT_TYPES, ItemReaderSpec, ResultWriterSp
 from ..engine.states.map.run import ChildRun
 from ..errors import ITEM_READER_FAILED, RESULT_WRITER_FAILED, ASLError
 from ..query.io_jsonpath import to_json
+
+
+#: Results files up to this size are built in memory; bigger ones spill to a temporary file.
+SPOOL_BYTES = 8 * 1024 * 1024
 
 
 # --------------------------------------------------------------------------- reading
@@ -206,10 +211,13 @@ def write_results(frame, state, spec: ResultWriterSpec, effective, runs: list[Ch
         if not group:
             continue
         key = f"{folder}/{status}_0.{ext}"
-        body = _encode(spec, _entries(spec, group, map_run, frame) if status == "SUCCEEDED"
-                       else [_metadata(r, map_run, frame) for r in group])
-        _put(client, bucket, key, body)
-        files[status].append({"Key": key, "Size": len(body)})
+        entries = _entries(spec, group, map_run, frame) if status == "SUCCEEDED" \
+            else (_metadata(r, map_run, frame) for r in group)
+        with tempfile.SpooledTemporaryFile(SPOOL_BYTES) as body:
+            size = _encode(spec, entries, body)
+            body.seek(0)
+            _put(client, bucket, key, body)
+        files[status].append({"Key": key, "Size": size})
     manifest_key = f"{folder}/manifest.json"
     manifest = {"DestinationBucket": bucket, "MapRunArn": map_run[0], "ResultFiles": files}
     _put(client, bucket, manifest_key, json.dumps(manifest).encode())
@@ -225,29 +233,38 @@ def _put(client, bucket, key, body: bytes):
             from None
 
 
-def _encode(spec: ResultWriterSpec, entries: list) -> bytes:
-    if spec.output_type == "JSONL":
-        return "".join(json.dumps(e) + "\n" for e in entries).encode()
-    return json.dumps(entries).encode()
+def _encode(spec: ResultWriterSpec, entries, out) -> int:
+    """Write the entries to the binary file `out` as a JSON array or JSON Lines, one entry at a
+    time (a million-item Map never holds its results file as one string); returns the size."""
+    size = 0
+    jsonl = spec.output_type == "JSONL"
+    if not jsonl:
+        size += out.write(b"[")
+    for index, entry in enumerate(entries):
+        text = json.dumps(entry)
+        if jsonl:
+            size += out.write((text + "\n").encode())
+        else:
+            size += out.write(((", " if index else "") + text).encode())
+    if not jsonl:
+        size += out.write(b"]")
+    return size
 
 
 def _shape(spec: ResultWriterSpec, runs: list[ChildRun], map_run, frame) -> list:
     """WriterConfig alone: the Map's output in the chosen transformation, nothing exported."""
-    return _entries(spec, runs, map_run, frame)
+    return list(_entries(spec, runs, map_run, frame))
 
 
-def _entries(spec: ResultWriterSpec, runs: list[ChildRun], map_run, frame) -> list:
-    if spec.transformation == "NONE":
-        return [_metadata(r, map_run, frame) for r in runs]
-    out = []
+def _entries(spec: ResultWriterSpec, runs: list[ChildRun], map_run, frame):
+    """The results file's entries, one after another."""
     for r in runs:
-        if not r.ok:  # a failed child keeps its metadata whatever the transformation
-            out.append(_metadata(r, map_run, frame))
+        if not r.ok or spec.transformation == "NONE":  # a failed child keeps its metadata whatever the transformation
+            yield _metadata(r, map_run, frame)
         elif spec.transformation == "FLATTEN" and isinstance(r.output, list):
-            out.extend(r.output)
+            yield from r.output
         else:
-            out.append(r.output)
-    return out
+            yield r.output
 
 
 def _metadata(run: ChildRun, map_run, frame) -> dict:

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ....errors import EXCEED_TOLERATED_FAILURE_THRESHOLD, ASLError
-from ....limits import MAX_EVENTS
+from ....limits import MAX_CHILD_VISITS, MAX_EVENTS
 from ...history import History
+from ...visits import thin
 from .distributed import child_execution
 
 
@@ -41,7 +42,7 @@ def map_run_ids(frame, state) -> tuple[str, str, str]:
 
 class MapRun:
     __slots__ = ("frame", "state", "effective", "items", "max_concurrency", "tolerated_count", "tolerated_pct",
-                 "map_run", "runs", "failures", "name", "distributed", "_child_events")
+                 "map_run", "runs", "failures", "name", "distributed", "_child_events", "_visits_from")
 
     def __init__(self, frame, state, effective, items, max_concurrency, tolerated_count, tolerated_pct,
                  map_run, keep_runs: bool):
@@ -55,6 +56,11 @@ class MapRun:
         self.distributed = state.distributed
         # A distributed child is an execution of its own: AWS caps a Standard one's history too.
         self._child_events = MAX_EVENTS if frame.execution.config.state_machine_type == "STANDARD" else None
+        self._visits_from = len(frame.execution.visits)
+
+    def child_ended(self) -> None:
+        """After each distributed child: its states-visited rows stay bounded (limits.MAX_CHILD_VISITS)."""
+        thin(self.frame.execution.visits, self._visits_from, MAX_CHILD_VISITS)
 
     def input_of(self, index: int):
         """The iteration's input: the item, or what ItemSelector makes of it (with $$.Map.Item)."""

@@ -57,6 +57,8 @@ def run_on_threads(run) -> list:
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(inputs)))) as pool:
         for index, (ok, value) in enumerate(pool.map(one, range(len(inputs)))):
             run.record(index, inputs[index], ok, value if ok else value.output(), *timings[index])
+            if distributed:
+                run.child_ended()
             if ok:
                 results.append(value)
                 continue

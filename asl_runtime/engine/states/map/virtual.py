@@ -46,6 +46,7 @@ def run_in_virtual_time(run) -> list:
             run.record(index, value, False, err.output(), begin, end)
             if distributed:
                 run.child_note(index, "FAILED")
+                run.child_ended()
             latest = max(latest, end)
             if slots is not None:
                 heapq.heappush(slots, end)
@@ -69,6 +70,7 @@ def run_in_virtual_time(run) -> list:
         run.record(index, value, True, output, begin, end)
         if distributed:
             run.child_note(index, "SUCCEEDED")
+            run.child_ended()
         if end > latest:
             latest = end
         if slots is not None:
