@@ -2,11 +2,13 @@
 
 Every input is made (ItemSelector) before the first iteration starts; each iteration runs on a
 pool thread in a frame of its own and records its events as they happen. A failure past the
-tolerated threshold cancels the iterations not yet started.
+tolerated threshold cancels the iterations not yet started.  At most twice the concurrency of
+iterations are queued at a time.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
 from ....errors import ASLError
@@ -53,20 +55,38 @@ def run_on_threads(run) -> list:
         return True, output
 
     workers = run.max_concurrency if run.max_concurrency and run.max_concurrency > 0 else MAX_THREADS
+    workers = max(1, min(workers, len(inputs)))
     results = []
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(inputs)))) as pool:
-        for index, (ok, value) in enumerate(pool.map(one, range(len(inputs)))):
-            run.record(index, inputs[index], ok, value if ok else value.output(), *timings[index])
-            if distributed:
-                run.child_ended()
-            if ok:
-                results.append(value)
-                continue
-            try:
-                results.append(run.tolerate(value, frame.clock.now))
-            except ASLError:
-                pool.shutdown(wait=False, cancel_futures=True)
-                frame.last_event = len(frame.history)
-                raise
+    # Iterations are handed to the pool a few at a time, in item order: a million-item Map holds
+    # a window of futures, not a million of them.
+    window = 2 * workers
+    waiting: deque = deque()
+    queued = 0
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        try:
+            while queued < len(inputs) and len(waiting) < window:
+                waiting.append(pool.submit(one, queued))
+                queued += 1
+            index = 0
+            while waiting:
+                ok, value = waiting.popleft().result()
+                if queued < len(inputs):
+                    waiting.append(pool.submit(one, queued))
+                    queued += 1
+                run.record(index, inputs[index], ok, value if ok else value.output(), *timings[index])
+                if distributed:
+                    run.child_ended()
+                index += 1
+                if ok:
+                    results.append(value)
+                    continue
+                try:
+                    results.append(run.tolerate(value, frame.clock.now))
+                except ASLError:
+                    frame.last_event = len(frame.history)
+                    raise
+        finally:
+            for future in waiting:  # not started yet: they never will be
+                future.cancel()
     frame.last_event = len(frame.history)
     return results
