@@ -87,3 +87,40 @@ def test_the_console_and_unknown_paths(server):
     response = connection.getresponse()
     assert response.status == 404 and json.loads(response.read())["__type"]
     connection.close()
+
+
+def raw(server, data: bytes) -> bytes:
+    """What the server answers to bytes no HTTP library would send."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(data)
+        chunks = []
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+
+
+@pytest.mark.parametrize("request_bytes, status", [
+    (b"GARBAGE\r\n\r\n", b"400"),
+    (b"POST / HTTP/2.0\r\n\r\n", b"505"),
+    (b"POST / HTTP/1.1\r\nno colon here\r\n\r\n", b"400"),
+    (b"POST / HTTP/1.1\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(150)) + b"\r\n", b"431"),
+    (b"POST / HTTP/1.1\r\nX-Long: " + b"a" * 70000 + b"\r\n\r\n", b"431"),
+])
+def test_malformed_request_lines_and_headers_get_an_http_error_and_the_server_carries_on(server, request_bytes,
+                                                                                         status):
+    answer = raw(server, request_bytes)
+    assert answer.split(b" ", 2)[1] == status, answer[:200]
+    assert post(server, b"{}")[0] == 200
+
+
+def test_header_names_are_case_insensitive_and_keep_alive_reuses_the_connection(server):
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    for target_header in ("X-Amz-Target", "x-amz-target", "X-AMZ-TARGET"):
+        connection.request("POST", "/", body=b"{}", headers={target_header: "AWSStepFunctions.ListActivities"})
+        response = connection.getresponse()
+        assert response.status == 200 and json.loads(response.read()) == {"activities": []}
+    connection.close()

@@ -259,7 +259,7 @@ def _shape(spec: ResultWriterSpec, runs: list[ChildRun], map_run, frame) -> list
 def _entries(spec: ResultWriterSpec, runs: list[ChildRun], map_run, frame):
     """The results file's entries, one after another."""
     for r in runs:
-        if not r.ok or spec.transformation == "NONE":  # a failed child keeps its metadata whatever the transformation
+        if not r.ok or spec.transformation == "NONE":  # a failed child keeps its metadata in every transformation
             yield _metadata(r, map_run, frame)
         elif spec.transformation == "FLATTEN" and isinstance(r.output, list):
             yield from r.output

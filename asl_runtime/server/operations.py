@@ -947,7 +947,8 @@ class MapRuns:
                "toleratedFailureCount": state.get("ToleratedFailureCount", 0)
                if isinstance(state.get("ToleratedFailureCount"), int) else 0,
                "itemCounts": _counts(0), "executionCounts": _counts(0), "redriveCount": 0,
-               "_resultWriter": "ResultWriter" in state}
+               # A ResultWriter with a Resource exports; one with only WriterConfig writes nothing.
+               "_resultWriter": isinstance(state.get("ResultWriter"), dict) and "Resource" in state["ResultWriter"]}
         with self.lock:
             self.open[event.scope] = self.live[arn] = run
             self._save(run)

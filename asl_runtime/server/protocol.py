@@ -77,17 +77,18 @@ class _Handler(BaseHTTPRequestHandler):
         """The request line and headers, read without the standard library's email parser (which
         costs more than the rest of a DescribeExecution); errors answer as the standard one does."""
         self.command = None
-        self.request_version = self.default_request_version
+        self.request_version = "HTTP/1.0"  # what an error answers with until the line says more
         self.close_connection = True
         self.requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
         words = self.requestline.split()
         if len(words) != 3 or not words[2].startswith("HTTP/"):
             self.send_error(HTTPStatus.BAD_REQUEST, f"Bad request syntax ({' '.join(words)[:100]!r})")
             return False
-        self.command, self.path, self.request_version = words
-        if self.request_version not in ("HTTP/1.0", "HTTP/1.1"):
-            self.send_error(HTTPStatus.HTTP_VERSION_NOT_SUPPORTED, f"Invalid HTTP version ({self.request_version})")
+        self.command, self.path, version = words
+        if version not in ("HTTP/1.0", "HTTP/1.1"):
+            self.send_error(HTTPStatus.HTTP_VERSION_NOT_SUPPORTED, f"Invalid HTTP version ({version})")
             return False
+        self.request_version = version
         if self.path.startswith("//"):
             self.path = "/" + self.path.lstrip("/")  # never an absolute URI without a scheme
         headers = self.headers = RequestHeaders()
