@@ -233,6 +233,16 @@ def test_a_results_file_larger_than_the_memory_spool_is_written_whole(s3, monkey
     assert manifest["ResultFiles"]["SUCCEEDED"][0]["Size"] == len(text.encode())
 
 
+def test_a_results_file_that_cannot_be_uploaded_is_result_writer_failed(s3):
+    put(s3, "items.json", "[1, 2]")
+    sm = machine(get_object("JSON"), ResultWriter={
+        "Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": "no-such-bucket"}})
+    result = sm.run({"key": "items.json"})
+    assert (result.status, result.error) == ("FAILED", "States.ResultWriterFailed")
+    assert "s3://no-such-bucket/" in result.cause and "SUCCEEDED_0.json" in result.cause
+    assert "NoSuchBucket" in result.cause or "does not exist" in result.cause
+
+
 def test_writer_config_alone_shapes_the_output_without_exporting(s3):
     put(s3, "items.json", "[[1], [2, 3]]")
     sm = machine(get_object("JSON"), ResultWriter={"WriterConfig": {"Transformation": "FLATTEN",

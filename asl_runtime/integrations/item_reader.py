@@ -191,10 +191,41 @@ def _list_objects(frame, params: dict, limit: int | None) -> list:
 
 
 # --------------------------------------------------------------------------- writing
-def write_results(frame, state, spec: ResultWriterSpec, effective, runs: list[ChildRun], map_run: tuple):
+class ResultFiles:
+    """The files a ResultWriter exports, written as each child ends (ChildRun by ChildRun, in item
+    order) into spools that spill to disk: a million-item Map keeps no list of its results."""
+
+    def __init__(self, spec: ResultWriterSpec, map_run: tuple):
+        self.spec, self.map_run = spec, map_run
+        self.files = {"SUCCEEDED": None, "FAILED": None}  # status -> [spool, size, entries written]
+
+    def append(self, run: ChildRun) -> None:
+        status = "SUCCEEDED" if run.ok else "FAILED"
+        entries = _entries(self.spec, [run], self.map_run) if run.ok else (_metadata(run, self.map_run),)
+        file = self.files[status]
+        if file is None:
+            file = self.files[status] = [tempfile.SpooledTemporaryFile(SPOOL_BYTES), 0, 0]
+            if self.spec.output_type != "JSONL":
+                file[1] += file[0].write(b"[")
+        for entry in entries:
+            file[1] += _encode_entry(self.spec, entry, file[0], first=file[2] == 0)
+            file[2] += 1
+
+    def close(self) -> None:
+        for file in self.files.values():
+            if file is not None:
+                file[0].close()
+
+
+def result_collector(spec: ResultWriterSpec, map_run: tuple):
+    """Where a Map Run's ChildRuns go: ResultFiles when they are exported, else a list to shape."""
+    return ResultFiles(spec, map_run) if spec.arguments is not None else []
+
+
+def write_results(frame, state, spec: ResultWriterSpec, effective, runs, map_run: tuple):
     """Export the child executions' results (or shape them for the output); returns the Map's result."""
-    if spec.arguments is None:
-        return _shape(spec, runs, map_run, frame)
+    if not isinstance(runs, ResultFiles):
+        return _shape(spec, runs, map_run)
     params = spec.arguments(frame, effective)
     if not isinstance(params, dict) or not params.get("Bucket"):
         raise ASLError(RESULT_WRITER_FAILED, f"The ResultWriter needs a Bucket, but its parameters were: "
@@ -203,20 +234,18 @@ def write_results(frame, state, spec: ResultWriterSpec, effective, runs: list[Ch
     prefix = str(params.get("Prefix") or "").rstrip("/")
     folder = f"{prefix}/{map_run[1]}" if prefix else map_run[1]
     ext = "jsonl" if spec.output_type == "JSONL" else "json"
-    succeeded = [r for r in runs if r.ok]
-    failed = [r for r in runs if not r.ok]
     files = {"FAILED": [], "PENDING": [], "SUCCEEDED": []}
     client = _s3(frame)
-    for status, group in (("SUCCEEDED", succeeded), ("FAILED", failed)):
-        if not group:
+    for status in ("SUCCEEDED", "FAILED"):
+        file = runs.files[status]
+        if file is None:
             continue
+        body, size, _ = file
+        if spec.output_type != "JSONL":
+            size += body.write(b"]")
         key = f"{folder}/{status}_0.{ext}"
-        entries = _entries(spec, group, map_run, frame) if status == "SUCCEEDED" \
-            else (_metadata(r, map_run, frame) for r in group)
-        with tempfile.SpooledTemporaryFile(SPOOL_BYTES) as body:
-            size = _encode(spec, entries, body)
-            body.seek(0)
-            _put(client, bucket, key, body)
+        body.seek(0)
+        _put(client, bucket, key, body)
         files[status].append({"Key": key, "Size": size})
     manifest_key = f"{folder}/manifest.json"
     manifest = {"DestinationBucket": bucket, "MapRunArn": map_run[0], "ResultFiles": files}
@@ -224,50 +253,48 @@ def write_results(frame, state, spec: ResultWriterSpec, effective, runs: list[Ch
     return {"MapRunArn": map_run[0], "ResultWriterDetails": {"Bucket": bucket, "Key": manifest_key}}
 
 
-def _put(client, bucket, key, body: bytes):
+def _put(client, bucket, key, body):
+    """Upload `body` (bytes, or a binary file: sent in parts past boto3's multipart threshold)."""
+    from boto3.exceptions import S3UploadFailedError
+    from boto3.s3.transfer import TransferConfig
     from botocore.exceptions import BotoCoreError, ClientError
     try:
-        client.put_object(Bucket=bucket, Key=key, Body=body)
+        if isinstance(body, bytes):
+            client.put_object(Bucket=bucket, Key=key, Body=body)
+        else:  # one thread: the upload is part of this state's run, not a pool of its own
+            client.upload_fileobj(body, bucket, key, Config=TransferConfig(use_threads=False))
+    except S3UploadFailedError as exc:
+        raise ASLError(RESULT_WRITER_FAILED, f"Failed to write s3://{bucket}/{key}: {exc}") from None
     except (ClientError, BotoCoreError) as exc:
         raise ASLError(RESULT_WRITER_FAILED, f"Failed to write s3://{bucket}/{key}: {_client_message(exc)}") \
             from None
 
 
-def _encode(spec: ResultWriterSpec, entries, out) -> int:
-    """Write the entries to the binary file `out` as a JSON array or JSON Lines, one entry at a
-    time (a million-item Map never holds its results file as one string); returns the size."""
-    size = 0
-    jsonl = spec.output_type == "JSONL"
-    if not jsonl:
-        size += out.write(b"[")
-    for index, entry in enumerate(entries):
-        text = json.dumps(entry)
-        if jsonl:
-            size += out.write((text + "\n").encode())
-        else:
-            size += out.write(((", " if index else "") + text).encode())
-    if not jsonl:
-        size += out.write(b"]")
-    return size
+def _encode_entry(spec: ResultWriterSpec, entry, out, first: bool) -> int:
+    """Write one entry to the binary file `out` (a JSON array's element, or a JSON line)."""
+    text = json.dumps(entry)
+    if spec.output_type == "JSONL":
+        return out.write((text + "\n").encode())
+    return out.write((text if first else ", " + text).encode())
 
 
-def _shape(spec: ResultWriterSpec, runs: list[ChildRun], map_run, frame) -> list:
+def _shape(spec: ResultWriterSpec, runs: list[ChildRun], map_run) -> list:
     """WriterConfig alone: the Map's output in the chosen transformation, nothing exported."""
-    return list(_entries(spec, runs, map_run, frame))
+    return list(_entries(spec, runs, map_run))
 
 
-def _entries(spec: ResultWriterSpec, runs: list[ChildRun], map_run, frame):
+def _entries(spec: ResultWriterSpec, runs: list[ChildRun], map_run):
     """The results file's entries, one after another."""
     for r in runs:
         if not r.ok or spec.transformation == "NONE":  # a failed child keeps its metadata in every transformation
-            yield _metadata(r, map_run, frame)
+            yield _metadata(r, map_run)
         elif spec.transformation == "FLATTEN" and isinstance(r.output, list):
             yield from r.output
         else:
             yield r.output
 
 
-def _metadata(run: ChildRun, map_run, frame) -> dict:
+def _metadata(run: ChildRun, map_run) -> dict:
     """One child execution as DescribeExecution describes it (Input and Output as JSON text)."""
     map_arn, run_id, sm_arn = map_run
     name = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{map_arn}/{run.index}"))

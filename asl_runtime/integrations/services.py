@@ -119,6 +119,10 @@ class Services:
         """The items an ItemReader names (s3:getObject, s3:listObjectsV2)."""
         return item_reader.read_items(frame, reader, effective)
 
+    def result_collector(self, state, map_run):
+        """What a Map Run with a ResultWriter appends each ChildRun to (`write_results` takes it)."""
+        return item_reader.result_collector(state.result_writer, map_run)
+
     def write_results(self, frame, state, effective, runs, map_run):
         """The ResultWriter's export; returns the Map's output ({MapRunArn, ResultWriterDetails})."""
         return item_reader.write_results(frame, state, state.result_writer, effective, runs, map_run)

@@ -33,15 +33,16 @@ def run_map(frame, state, raw):
     map_run = map_run_ids(frame, state) if state.distributed or state.result_writer is not None else None
     if state.distributed:
         frame.event("MapRunStarted", "mapRunStartedEventDetails", {"mapRunArn": map_run[0]})
-    run = MapRun(frame, state, effective, items, max_concurrency, tolerated_count, tolerated_pct, map_run,
-                 keep_runs=state.result_writer is not None)
+    services = frame.execution.services
+    runs = services.result_collector(state, map_run) if state.result_writer is not None else None
+    run = MapRun(frame, state, effective, items, max_concurrency, tolerated_count, tolerated_pct, map_run, runs)
     if state.distributed:
         run.counted()
     try:
         # The real clock's time cannot be set, so even one item runs on a thread under it.
         results = run_in_virtual_time(run) if frame.clock.virtual else run_on_threads(run)
-        if run.runs is not None:
-            results = frame.execution.services.write_results(frame, state, effective, run.runs, map_run)
+        if runs is not None:
+            results = services.write_results(frame, state, effective, runs, map_run)
     except ASLError:
         if state.distributed:
             frame.event("MapRunFailed")
@@ -52,6 +53,10 @@ def run_map(frame, state, raw):
             frame.last_event = len(frame.history)
             frame.event("MapRunAborted")
         raise
+    finally:
+        close = getattr(runs, "close", None)  # exported results spool to temporary files
+        if close is not None:
+            close()
     frame.last_event = len(frame.history)
     if state.distributed:
         frame.event("MapRunSucceeded")

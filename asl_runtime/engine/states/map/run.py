@@ -45,12 +45,12 @@ class MapRun:
                  "map_run", "runs", "failures", "name", "distributed", "_child_events", "_visits_from")
 
     def __init__(self, frame, state, effective, items, max_concurrency, tolerated_count, tolerated_pct,
-                 map_run, keep_runs: bool):
+                 map_run, runs=None):
         self.frame, self.state, self.effective, self.items = frame, state, effective, items
         self.max_concurrency = max_concurrency
         self.tolerated_count, self.tolerated_pct = tolerated_count, tolerated_pct
         self.map_run = map_run  # (MapRunArn, ...) of a distributed Map or ResultWriter, else None
-        self.runs = [] if keep_runs else None  # a ChildRun per item, for the ResultWriter
+        self.runs = runs  # what takes a ChildRun per item, for the ResultWriter (Services.result_collector)
         self.failures = 0
         self.name = state.name
         self.distributed = state.distributed
