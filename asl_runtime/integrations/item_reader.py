@@ -191,30 +191,36 @@ def _list_objects(frame, params: dict, limit: int | None) -> list:
 
 
 # --------------------------------------------------------------------------- writing
+class _Spool:
+    """One results file being written: a spooled temporary file, its size and entry count."""
+
+    def __init__(self, json_array: bool):
+        self.file = tempfile.SpooledTemporaryFile(SPOOL_BYTES)
+        self.size = self.file.write(b"[") if json_array else 0
+        self.entries = 0
+
+
 class ResultFiles:
     """The files a ResultWriter exports, written as each child ends (ChildRun by ChildRun, in item
     order) into spools that spill to disk: a million-item Map keeps no list of its results."""
 
     def __init__(self, spec: ResultWriterSpec, map_run: tuple):
         self.spec, self.map_run = spec, map_run
-        self.files = {"SUCCEEDED": None, "FAILED": None}  # status -> [spool, size, entries written]
+        self.spools: dict[str, _Spool] = {}  # "SUCCEEDED" / "FAILED" -> its file, once it has an entry
 
     def append(self, run: ChildRun) -> None:
         status = "SUCCEEDED" if run.ok else "FAILED"
         entries = _entries(self.spec, [run], self.map_run) if run.ok else (_metadata(run, self.map_run),)
-        file = self.files[status]
-        if file is None:
-            file = self.files[status] = [tempfile.SpooledTemporaryFile(SPOOL_BYTES), 0, 0]
-            if self.spec.output_type != "JSONL":
-                file[1] += file[0].write(b"[")
+        spool = self.spools.get(status)
+        if spool is None:
+            spool = self.spools[status] = _Spool(self.spec.output_type != "JSONL")
         for entry in entries:
-            file[1] += _encode_entry(self.spec, entry, file[0], first=file[2] == 0)
-            file[2] += 1
+            spool.size += _encode_entry(self.spec, entry, spool.file, first=spool.entries == 0)
+            spool.entries += 1
 
     def close(self) -> None:
-        for file in self.files.values():
-            if file is not None:
-                file[0].close()
+        for spool in self.spools.values():
+            spool.file.close()
 
 
 def result_collector(spec: ResultWriterSpec, map_run: tuple):
@@ -237,16 +243,15 @@ def write_results(frame, state, spec: ResultWriterSpec, effective, runs, map_run
     files = {"FAILED": [], "PENDING": [], "SUCCEEDED": []}
     client = _s3(frame)
     for status in ("SUCCEEDED", "FAILED"):
-        file = runs.files[status]
-        if file is None:
+        spool = runs.spools.get(status)
+        if spool is None:
             continue
-        body, size, _ = file
         if spec.output_type != "JSONL":
-            size += body.write(b"]")
+            spool.size += spool.file.write(b"]")
         key = f"{folder}/{status}_0.{ext}"
-        body.seek(0)
-        _put(client, bucket, key, body)
-        files[status].append({"Key": key, "Size": size})
+        spool.file.seek(0)
+        _put(client, bucket, key, spool.file)
+        files[status].append({"Key": key, "Size": spool.size})
     manifest_key = f"{folder}/manifest.json"
     manifest = {"DestinationBucket": bucket, "MapRunArn": map_run[0], "ResultFiles": files}
     _put(client, bucket, manifest_key, json.dumps(manifest).encode())
