@@ -8,9 +8,6 @@ import sys
 import click
 
 #: Per-service endpoints as Step Functions Local names them -> the variable boto3 reads for that service.
-#: sys.setswitchinterval for the server process (seconds; Python's default is 0.005).
-SWITCH_INTERVAL = 0.001
-
 SERVICE_ENDPOINT_VARIABLES = {"LAMBDA_ENDPOINT": "AWS_ENDPOINT_URL_LAMBDA", "SQS_ENDPOINT": "AWS_ENDPOINT_URL_SQS",
                               "SNS_ENDPOINT": "AWS_ENDPOINT_URL_SNS", "DYNAMODB_ENDPOINT": "AWS_ENDPOINT_URL_DYNAMODB",
                               "EVENTBRIDGE_ENDPOINT": "AWS_ENDPOINT_URL_EVENTBRIDGE",
@@ -100,9 +97,6 @@ def serve(host, port, db, handlers_files, mock_config, clock, wait_time_scale, c
         click.echo(f"asl serve: warning: listening on {host}: anyone who can reach this address can start "
                    f"executions and run your handlers; there is no authentication", err=True)
     service.resume_running()
-    # This process is the server: a request thread waiting for the interpreter lock should get it
-    # within a millisecond, not the default 5 ms, or every request pays for its neighbours' work.
-    sys.setswitchinterval(SWITCH_INTERVAL)
     click.echo(f"Starting server on port {server.port}")
     sys.stdout.flush()
     try:
