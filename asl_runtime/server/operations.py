@@ -761,7 +761,7 @@ class StepFunctions:
         run = self._map_run(req["mapRunArn"])
         live = self.live_map_runs.get(run["mapRunArn"])
         if live is not None:  # its counts move while it runs; the store has them at its start and end
-            run = {k: dict(v) if isinstance(v, dict) else v for k, v in live.items() if not k.startswith("_")}
+            run = _public(live)
         return {k: v for k, v in run.items() if v is not None}
 
     def ListMapRuns(self, req: dict) -> dict:
@@ -988,8 +988,13 @@ class MapRuns:
             self.live.pop(run["mapRunArn"], None)
 
     def _save(self, run: dict) -> None:
-        self.store.put_resource(run["mapRunArn"], "mapRun", {k: v for k, v in run.items() if not k.startswith("_")},
-                                parent=run["executionArn"])
+        self.store.put_resource(run["mapRunArn"], "mapRun", _public(run), parent=run["executionArn"])
+
+
+def _public(run: dict) -> dict:
+    """A map run record as the API shows it: a copy (its counts move while it runs), without the
+    observer's own `_` keys."""
+    return {k: dict(v) if isinstance(v, dict) else v for k, v in run.items() if not k.startswith("_")}
 
 
 #: Which count a child execution's end goes to.

@@ -83,8 +83,7 @@ class MapRun:
         """MapRunItemsCounted: how many items and child executions the map run has (observers only)."""
         frame = self.frame
         if frame.history.observed:
-            batched = self.state.read_batcher is not None
-            items = sum(len(batch["Items"]) for batch in self.items) if batched else len(self.items)
+            items = sum(self._items_in(index) for index in range(len(self.items)))
             frame.note("MapRunItemsCounted", {"name": self.name, "map_run_arn": self.map_run[0], "items": items,
                                               "executions": len(self.items)})
 
@@ -92,13 +91,17 @@ class MapRun:
         """MapRunChildStarted, or MapRunChildEnded with the child's status (observers only)."""
         frame = self.frame
         if frame.history.observed:
-            items = len(self.items[index]["Items"]) if self.state.read_batcher is not None else 1
-            details = {"name": self.name, "map_run_arn": self.map_run[0], "index": index, "items": items}
+            details = {"name": self.name, "map_run_arn": self.map_run[0], "index": index,
+                       "items": self._items_in(index)}
             if status is None:
                 frame.note("MapRunChildStarted", details)
             else:
                 details["status"] = status
                 frame.note("MapRunChildEnded", details)
+
+    def _items_in(self, index: int) -> int:
+        """How many items child `index` processes: its batch's, or the one item."""
+        return len(self.items[index]["Items"]) if self.state.read_batcher is not None else 1
 
     def details(self, index: int) -> dict:
         return {"index": index, "name": self.name}
