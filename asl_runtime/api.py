@@ -17,6 +17,7 @@ from .definition.validator import validate as check
 from .engine.execution import Execution, ExecutionConfig
 from .engine.store import Checkpoint, Persistence
 from .engine.visits import Visit, visits_from
+from .engine.workers import run_in_background
 from .errors import DefinitionError, InvalidExecutionInput
 from .integrations import start_execution
 from .integrations.connections import redact
@@ -109,9 +110,7 @@ class RunningExecution:
         self._result: ExecutionResult | None = None
         self._error: BaseException | None = None
         self._done = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"asl-{execution.config.execution_name}",
-                                        daemon=True)
-        self._thread.start()
+        run_in_background(self._run, f"asl-{execution.config.execution_name}")
 
     def _run(self) -> None:
         try:
@@ -135,6 +134,11 @@ class RunningExecution:
 
     def done(self) -> bool:
         return self._done.is_set()
+
+    @property
+    def start_date(self) -> float:
+        """When the execution started (epoch seconds), as its record and history say."""
+        return self._execution.start
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for the end, at most `timeout` seconds; True when it has ended."""

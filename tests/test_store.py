@@ -79,3 +79,40 @@ def test_a_waiting_token_is_in_the_store_until_it_is_answered():
     send_task_success(token["token"], {"ok": True})
     assert handle.result(timeout=10).output == {"ok": True}
     assert store.tokens() == [] and store.get_execution(handle.arn).status == "SUCCEEDED"
+
+
+def test_start_returns_once_the_store_has_the_running_record():
+    store = InMemoryStore()
+    gate = threading.Event()
+    sm = StateMachine.from_json({"StartAt": "Hold", "States": {"Hold": {
+        "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:hold", "End": True}}})
+    handle = sm.start({"n": 1}, clock="real", store=store, execution_name="held",
+                      handlers={"hold": lambda e, c: gate.wait(10) and e})
+    record = store.get_execution(handle.arn)  # no wait: saved before start() returned
+    assert (record.status, record.input, record.start_date) == ("RUNNING", {"n": 1}, handle.start_date)
+    gate.set()
+    assert handle.result(timeout=10).started == handle.start_date
+
+
+class Keeping(InMemoryStore):
+    """Keeps the record objects the store held after each save."""
+
+    def __init__(self):
+        super().__init__()
+        self.kept = []
+
+    def save_execution(self, record):
+        super().save_execution(record)
+        self.kept.append(self._executions[record.arn])
+
+
+def test_a_saved_record_and_its_checkpoint_do_not_change_as_the_run_goes_on():
+    store = Keeping()
+    result = StateMachine.from_json(ORDER).run({"order": 7}, store=store, execution_name="order-7")
+    started, after_reserve, after_ship, ended = store.kept
+    assert started.status == after_reserve.status == "RUNNING" and ended.status == "SUCCEEDED"
+    assert after_reserve.checkpoint.next_state == "Ship" and after_ship.checkpoint.next_state == "Done"
+    # each checkpoint holds the events up to its state, not the run's later ones
+    assert after_reserve.checkpoint.history == result.history[:len(after_reserve.checkpoint.history)]
+    assert len(after_reserve.checkpoint.history) < len(after_ship.checkpoint.history) < len(result.history)
+    assert ended.checkpoint is None and after_ship.checkpoint is not None

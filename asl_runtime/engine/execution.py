@@ -148,6 +148,9 @@ class Execution:
         self.visits: list[tuple] = []  # visit records (see visits.py), in the order states were left
         self.visit_order = itertools.count()  # entry order, so nested states sort after their Map
         self.history.companion = self.visits  # an Express history trims them with its events
+        if persistence is not None:
+            # Saved here, in the caller's thread: once start() has returned, the store has the record.
+            persistence.started(self)
 
     def stop(self, error: str | None = None, cause: str | None = None) -> None:
         """End the execution ABORTED (StopExecution): at the next transition, or now if it waits."""
@@ -174,8 +177,6 @@ class Execution:
     def _run(self) -> Outcome:
         frame = Frame(self, self.clock, {}, 0)
         resume = self.resume
-        if self.persistence is not None:
-            self.persistence.started(self)
         if resume is None:
             frame.event("ExecutionStarted", "executionStartedEventDetails",
                         {"input": self.input, "roleArn": self.config.role_arn})

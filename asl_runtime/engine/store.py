@@ -59,6 +59,8 @@ class ExecutionRecord:
 
 
 class ExecutionStore(Protocol):
+    # `save_execution` gets the Persistence's own record, which changes after the call (and so
+    # does its checkpoint's history list): a store that keeps the object keeps a copy.
     def save_execution(self, record: ExecutionRecord) -> None: ...
     def get_execution(self, arn: str) -> ExecutionRecord | None: ...
     def list_executions(self, state_machine_arn: str | None = None,
@@ -80,8 +82,12 @@ class InMemoryStore:
         self._tokens: dict[str, dict] = {}
 
     def save_execution(self, record: ExecutionRecord) -> None:
+        # The record (and its checkpoint's history) go on changing in Persistence: keep a copy.
+        checkpoint = record.checkpoint
+        if checkpoint is not None:
+            checkpoint = replace(checkpoint, history=list(checkpoint.history))
         with self._lock:
-            self._executions[record.arn] = record
+            self._executions[record.arn] = replace(record, checkpoint=checkpoint)
 
     def get_execution(self, arn: str) -> ExecutionRecord | None:
         return self._executions.get(arn)
@@ -143,13 +149,14 @@ class Persistence:
             arn=execution.arn, state_machine_arn=config.state_machine_arn, name=config.execution_name,
             status="RUNNING", input=execution.input, start_date=execution.start, parent_arn=self.parent_arn,
             checkpoint=resume)
-        self.store.save_execution(replace(self.record))
+        self.store.save_execution(self.record)
 
     def checkpoint(self, frame, next_state: str, value) -> None:
         clock = frame.clock
-        self.record.checkpoint = Checkpoint(next_state, value, dict(frame.variables), list(self._events),
+        # The events so far, not a copy of them (a store that keeps the checkpoint copies them).
+        self.record.checkpoint = Checkpoint(next_state, value, dict(frame.variables), self._events,
                                             clock.now if clock.virtual else None, frame.execution.start)
-        self.store.save_execution(replace(self.record))
+        self.store.save_execution(self.record)
 
     def finished(self, execution, outcome) -> None:
         record = self.record
@@ -157,7 +164,7 @@ class Persistence:
                                                                     outcome.error, self.mask(outcome.cause))
         record.stop_date = execution.end
         record.checkpoint = None
-        self.store.save_execution(replace(record))
+        self.store.save_execution(record)
 
     def token_issued(self, token: str, frame) -> None:
         self.store.save_token(token, frame.execution.arn, frame.state.name, frame.scope)

@@ -507,10 +507,6 @@ class StepFunctions:
                 if existing.status == "RUNNING" and existing.input == execution_input:
                     return {"executionArn": arn, "startDate": existing.start_date}  # an idempotent retry
                 raise ServiceError("ExecutionAlreadyExists", f"Execution Already Exists: '{arn}'")
-            now = self._now()
-            self.store.save_execution(ExecutionRecord(
-                arn=arn, state_machine_arn=machine["stateMachineArn"], name=name, status="RUNNING",
-                input=execution_input, start_date=now))
             meta = {"type": machine["type"], "redriveCount": 0}
             if version is not None:
                 meta["stateMachineVersionArn"] = version["stateMachineVersionArn"]
@@ -521,6 +517,8 @@ class StepFunctions:
             if test_case is not None:
                 meta["testCase"] = test_case
             self.store.put_meta(arn, meta)
+            # The engine saves the RUNNING record before start() returns (and so under the lock
+            # that makes a second StartExecution of the same name see it).
             handle = self.running[arn] = runner.start(
                 compiled, execution_input, self.store, name=name, on_done=self._finished,
                 observers=[MapRuns(self.store, compiled, self.live_map_runs)], **options)
@@ -528,7 +526,7 @@ class StepFunctions:
         # START_GRACE seconds) spares the client the DescribeExecution polls that would find it
         # RUNNING.  What the execution does and records is the same either way.
         handle.wait(START_GRACE)
-        return {"executionArn": arn, "startDate": now}
+        return {"executionArn": arn, "startDate": handle.start_date}
 
     def _finished(self, arn: str) -> None:
         # Under the lock the execution was registered with: an execution that ends before
