@@ -5,6 +5,12 @@ that was acknowledged (WAL with synchronous=NORMAL survives a process crash; onl
 could drop the last transactions).  One connection is shared under a lock: SQLite serialises
 writers anyway, and the lock keeps readers from seeing half of a multi-row write.
 
+The events of the top-level state in flight wait in memory and are written in one statement
+just before the checkpoint that ends the state (or as soon as anything reads the execution's
+events).  A crash loses only events no caller has seen, of a state a restart runs again anyway
+(it truncates the history to the last checkpoint); it spares a statement per event, each of
+which also hands the interpreter's lock to another thread.
+
 Besides executions, events and task tokens (the protocol), the same file keeps what only the
 API describes: state machines, versions, aliases, activities and map runs (`resources`), tags,
 and per-execution facts the engine does not know (`execution_meta`: alias, version, redrives).
@@ -35,9 +41,26 @@ CREATE TABLE IF NOT EXISTS tags (arn TEXT, key TEXT, value TEXT, seq INTEGER, PR
 
 _MISSING = object()
 
+#: The most events an execution keeps waiting in memory before they are written (see above).
+PENDING_EVENTS = 64
+#: Rows per INSERT statement when pending events are written (well under SQLite's 32,766 variables).
+ROWS_PER_INSERT = 256
+
+_UPSERT_EXECUTION = (
+    "INSERT INTO executions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (arn) DO UPDATE SET "
+    "state_machine_arn = excluded.state_machine_arn, name = excluded.name, status = excluded.status, "
+    "input = excluded.input, output = excluded.output, error = excluded.error, cause = excluded.cause, "
+    "start_date = excluded.start_date, stop_date = excluded.stop_date, parent_arn = excluded.parent_arn, "
+    "map_run_arn = excluded.map_run_arn, checkpoint = excluded.checkpoint, "
+    # The last checkpoint outlives the run's end: RedriveExecution continues from it.
+    "last_checkpoint = coalesce(excluded.last_checkpoint, last_checkpoint)")
+
+
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # json.dumps makes one per call
+
 
 def _dump(value, missing_as_null=False):
-    return None if value is None and missing_as_null else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return None if value is None and missing_as_null else _encode(value)
 
 
 class SqliteStore:
@@ -48,6 +71,7 @@ class SqliteStore:
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._lock = threading.RLock()
         self._resources: dict[str, tuple[str, str]] = {}  # arn -> (kind, JSON body): every call reads them
+        self._pending: dict[str, list[tuple]] = {}        # arn -> event rows not written yet
         with self._lock:
             if self.path != ":memory:":
                 self._db.execute("PRAGMA journal_mode=WAL")
@@ -59,6 +83,8 @@ class SqliteStore:
 
     def close(self) -> None:
         with self._lock:
+            for arn in list(self._pending):
+                self._flush(arn)
             self._db.close()
 
     def _next_seq(self) -> int:
@@ -71,19 +97,17 @@ class SqliteStore:
         if record.checkpoint is not None:
             # The events are in their own table already: a checkpoint keeps only how many it covers,
             # so saving one costs the same at the first state as at the thousandth.
-            checkpoint = record.checkpoint.counted()
+            checkpoint = _dump(record.checkpoint.counted())
+        arn = record.arn
+        input_text = _dump(record.input)
+        output_text = _dump(record.output, missing_as_null=record.status != "SUCCEEDED")
         with self._lock:
-            row = self._db.execute("SELECT seq, last_checkpoint FROM executions WHERE arn = ?",
-                                   (record.arn,)).fetchone()
-            seq = row[0] if row else self._next_seq()
-            # The last checkpoint outlives the run's end: RedriveExecution continues from it.
-            last = _dump(checkpoint) if checkpoint is not None else (row[1] if row else None)
-            self._db.execute(
-                "INSERT OR REPLACE INTO executions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (record.arn, record.state_machine_arn, record.name, record.status, _dump(record.input),
-                 _dump(record.output, missing_as_null=record.status != "SUCCEEDED"), record.error, record.cause,
-                 record.start_date, record.stop_date, record.parent_arn, record.map_run_arn,
-                 _dump(checkpoint, missing_as_null=True), seq, last))
+            self._flush(arn)  # the events first: a checkpoint never counts events that are not there
+            # The sequence number orders ListExecutions; an update keeps the one the insert took.
+            self._db.execute(_UPSERT_EXECUTION, (
+                arn, record.state_machine_arn, record.name, record.status, input_text, output_text, record.error,
+                record.cause, record.start_date, record.stop_date, record.parent_arn, record.map_run_arn, checkpoint,
+                self._next_seq(), checkpoint))
 
     def get_execution(self, arn: str, checkpoint: bool = True) -> ExecutionRecord | None:
         """The record; `checkpoint=False` leaves a running one's checkpoint out (None), which spares
@@ -117,22 +141,26 @@ class SqliteStore:
         return records
 
     def append_events(self, arn: str, events: list[dict]) -> None:
+        """Kept in memory until the execution's next save or a read of its events (see above)."""
         if not events:
             return
-        if len(events) == 1:  # one statement is its own transaction
-            event = events[0]
-            with self._lock:
-                self._db.execute("INSERT OR REPLACE INTO events VALUES (?,?,?)", (arn, event["id"], _dump(event)))
-            return
+        rows = [(arn, e["id"], _dump(e)) for e in events]
         with self._lock:
-            self._db.execute("BEGIN")
-            try:
-                self._db.executemany("INSERT OR REPLACE INTO events VALUES (?,?,?)",
-                                     [(arn, e["id"], _dump(e)) for e in events])
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+            pending = self._pending.setdefault(arn, [])
+            pending += rows
+            if len(pending) >= PENDING_EVENTS:
+                self._flush(arn)
+
+    def _flush(self, arn: str) -> None:
+        """Write an execution's pending events (under the lock), one statement per ROWS_PER_INSERT."""
+        rows = self._pending.pop(arn, None)
+        if not rows:
+            return
+        for start in range(0, len(rows), ROWS_PER_INSERT):
+            chunk = rows[start:start + ROWS_PER_INSERT]
+            # One statement is one transaction: all of the chunk or none of it.
+            self._db.execute("INSERT OR REPLACE INTO events VALUES " + ",".join(["(?,?,?)"] * len(chunk)),
+                             [value for row in chunk for value in row])
 
     def last_checkpoint(self, arn: str) -> Checkpoint | None:
         """The checkpoint of the last top-level state the execution completed, even once it ended."""
@@ -146,10 +174,12 @@ class SqliteStore:
     def truncate_events(self, arn: str, keep: int) -> None:
         """Forget the events after the first `keep` (those of a state that will run again)."""
         with self._lock:
+            self._flush(arn)
             self._db.execute("DELETE FROM events WHERE arn = ? AND id > ?", (arn, keep))
 
     def events(self, arn: str) -> list[dict]:
         with self._lock:
+            self._flush(arn)
             rows = self._db.execute("SELECT body FROM events WHERE arn = ? ORDER BY id", (arn,)).fetchall()
         return [json.loads(body) for (body,) in rows]
 
