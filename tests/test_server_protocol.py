@@ -124,3 +124,24 @@ def test_header_names_are_case_insensitive_and_keep_alive_reuses_the_connection(
         response = connection.getresponse()
         assert response.status == 200 and json.loads(response.read()) == {"activities": []}
     connection.close()
+
+
+def test_a_response_arrives_whole_with_aws_headers_in_one_piece(server):
+    """Status line, headers and body are written at once: the first recv holds all of it."""
+    body = b"{}"
+    request = (b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: AWSStepFunctions.ListActivities\r\n"
+               b"Content-Type: application/x-amz-json-1.0\r\nContent-Length: 2\r\n\r\n" + body)
+    import email.utils
+    import socket
+
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(request)
+        first = sock.recv(65536)
+    head, _, payload = first.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    assert lines[0] == "HTTP/1.1 200 OK"
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    assert json.loads(payload) == {"activities": []} and int(headers["content-length"]) == len(payload)
+    assert headers["content-type"] == "application/x-amz-json-1.0" and len(headers["x-amzn-requestid"]) == 36
+    assert email.utils.parsedate_to_datetime(headers["date"]).tzname() == "UTC"
+    assert "connection" not in headers  # kept alive

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 import traceback
 import uuid
+from email.utils import formatdate
 from urllib.parse import parse_qsl
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,6 +26,18 @@ from .model import TARGET_PREFIX, check_request, operations
 #: The largest request body accepted: a 1 MiB definition (AWS's limit) JSON-escaped, with room.
 MAX_REQUEST_BYTES = 4 * 1024 * 1024
 CONTENT_TYPE = "application/x-amz-json-1.0"
+
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # json.dumps makes one per call
+_REASONS = {200: "OK", 400: "Bad Request"}
+_date = (0, "")  # (second, its HTTP date): formatted once a second, not per response
+
+
+def _http_date() -> str:
+    global _date
+    now = int(time.time())
+    if _date[0] != now:
+        _date = (now, formatdate(now, usegmt=True))
+    return _date[1]
 
 
 def handle(service, target: str | None, body: bytes) -> tuple[int, dict]:
@@ -151,17 +165,19 @@ class _Handler(BaseHTTPRequestHandler):
     do_PUT = do_DELETE = do_PATCH = _unsupported
 
     def _send(self, status: int, response: dict) -> None:
-        self._write(status, CONTENT_TYPE, json.dumps(response, ensure_ascii=False, separators=(",", ":")).encode())
+        self._write(status, CONTENT_TYPE, _encode(response).encode())
 
     def _write(self, status: int, content_type: str, data: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+        """The whole response in one write: one send, one packet for the client to wake up for."""
+        if self.server.verbose:
+            self.log_request(status)
+        reason = _REASONS.get(status) or HTTPStatus(status).phrase
+        head = (f"{self.protocol_version} {status} {reason}\r\nServer: {self.server_version}\r\n"
+                f"Date: {_http_date()}\r\nContent-Type: {content_type}\r\nContent-Length: {len(data)}\r\n"
+                f"x-amzn-RequestId: {uuid.uuid4()}\r\n")
         if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(data)
+            head += "Connection: close\r\n"
+        self.wfile.write(head.encode("latin-1") + b"\r\n" + data)
 
     def log_message(self, format, *args):  # noqa: A002 - the base class's name
         if self.server.verbose:
