@@ -76,3 +76,22 @@ def test_saving_again_keeps_the_listing_order_and_the_last_checkpoint(db):
     assert (ended.status, ended.output, ended.checkpoint) == ("SUCCEEDED", {"ok": True}, None)
     last = store.last_checkpoint(first)  # what RedriveExecution continues from
     assert (last.next_state, last.input, last.variables, last.history) == ("S2", {"x": 1}, {"v": 2}, [event(1)])
+
+
+def test_reads_answer_the_same_from_the_recent_rows_and_from_the_database(db, monkeypatch):
+    store, _ = db
+    monkeypatch.setattr(store_sqlite, "RECENT_ROWS", 2)  # the first execution's rows are read from SQLite
+    arns = [ARN.replace("e1", f"e{i}") for i in range(3)]
+    for i, arn in enumerate(arns):
+        store.save_execution(record("SUCCEEDED", arn=arn))
+        store.put_meta(arn, {"redriveCount": i})
+    assert len(store._recent) == len(store._recent_meta) == 2
+    for i, arn in enumerate(arns):
+        got = store.get_execution(arn, checkpoint=False)
+        assert (got.arn, got.status, got.input, got.output, got.stop_date) == (arn, "SUCCEEDED", {"n": 1},
+                                                                                {"ok": True}, 2.0)
+        meta = store.meta(arn)
+        assert meta == {"redriveCount": i}
+        meta["redriveCount"] = 99  # a caller's copy
+        assert store.meta(arn) == {"redriveCount": i}
+    assert store.meta(ARN.replace("e1", "none")) == {} and store.get_execution(ARN.replace("e1", "none")) is None

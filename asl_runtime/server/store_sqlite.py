@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections import OrderedDict
 
 from ..engine.store import Checkpoint, ExecutionRecord
 
@@ -43,6 +44,8 @@ _MISSING = object()
 
 #: The most events an execution keeps waiting in memory before they are written (see above).
 PENDING_EVENTS = 64
+#: How many executions' rows (and meta) the store keeps in memory as last written, for reads.
+RECENT_ROWS = 1024
 #: Rows per INSERT statement when pending events are written (well under SQLite's 32,766 variables).
 ROWS_PER_INSERT = 256
 
@@ -72,6 +75,9 @@ class SqliteStore:
         self._lock = threading.RLock()
         self._resources: dict[str, tuple[str, str]] = {}  # arn -> (kind, JSON body): every call reads them
         self._pending: dict[str, list[tuple]] = {}        # arn -> event rows not written yet
+        # The rows written last, as they were written: a client polls the execution it just started.
+        self._recent: OrderedDict[str, tuple] = OrderedDict()       # arn -> its executions row
+        self._recent_meta: OrderedDict[str, str] = OrderedDict()    # arn -> its execution_meta body
         with self._lock:
             if self.path != ":memory:":
                 self._db.execute("PRAGMA journal_mode=WAL")
@@ -108,12 +114,16 @@ class SqliteStore:
                 arn, record.state_machine_arn, record.name, record.status, input_text, output_text, record.error,
                 record.cause, record.start_date, record.stop_date, record.parent_arn, record.map_run_arn, checkpoint,
                 self._next_seq(), checkpoint))
+            _remember(self._recent, arn, (arn, record.state_machine_arn, record.name, record.status, input_text,
+                                          output_text, record.error, record.cause, record.start_date,
+                                          record.stop_date, record.parent_arn, record.map_run_arn, checkpoint))
 
     def get_execution(self, arn: str, checkpoint: bool = True) -> ExecutionRecord | None:
         """The record; `checkpoint=False` leaves a running one's checkpoint out (None), which spares
         reading its whole history, for callers that only describe it."""
         with self._lock:
-            row = self._db.execute("SELECT * FROM executions WHERE arn = ?", (arn,)).fetchone()
+            row = self._recent.get(arn) or self._db.execute("SELECT * FROM executions WHERE arn = ?",
+                                                            (arn,)).fetchone()
         if row is None:
             return None
         record = _record(row, checkpoint)
@@ -264,13 +274,27 @@ class SqliteStore:
         return dict(rows)
 
     def put_meta(self, arn: str, meta: dict) -> None:
+        text = _dump(meta)
         with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO execution_meta VALUES (?,?)", (arn, _dump(meta)))
+            self._db.execute("INSERT OR REPLACE INTO execution_meta VALUES (?,?)", (arn, text))
+            _remember(self._recent_meta, arn, text)
 
     def meta(self, arn: str) -> dict:
+        """A fresh copy (callers may change it before putting it back)."""
         with self._lock:
-            row = self._db.execute("SELECT body FROM execution_meta WHERE arn = ?", (arn,)).fetchone()
-        return json.loads(row[0]) if row else {}
+            text = self._recent_meta.get(arn)
+            if text is None:
+                row = self._db.execute("SELECT body FROM execution_meta WHERE arn = ?", (arn,)).fetchone()
+                text = row[0] if row else None
+        return json.loads(text) if text is not None else {}
+
+
+def _remember(recent: OrderedDict, key: str, value) -> None:
+    """Keep `value` as the latest of `recent`, which holds at most RECENT_ROWS (under the lock)."""
+    recent[key] = value
+    recent.move_to_end(key)
+    if len(recent) > RECENT_ROWS:
+        recent.popitem(last=False)
 
 
 def _scope(steps):
@@ -278,7 +302,7 @@ def _scope(steps):
 
 
 def _record(row, with_checkpoint: bool = True) -> ExecutionRecord:
-    (arn, sm_arn, name, status, input_, output, error, cause, start, stop, parent, map_run, checkpoint, _, _) = row
+    (arn, sm_arn, name, status, input_, output, error, cause, start, stop, parent, map_run, checkpoint) = row[:13]
     return ExecutionRecord(
         arn=arn, state_machine_arn=sm_arn, name=name, status=status,
         input=json.loads(input_) if input_ is not None else None,
