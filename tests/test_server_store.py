@@ -95,3 +95,39 @@ def test_reads_answer_the_same_from_the_recent_rows_and_from_the_database(db, mo
         meta["redriveCount"] = 99  # a caller's copy
         assert store.meta(arn) == {"redriveCount": i}
     assert store.meta(ARN.replace("e1", "none")) == {} and store.get_execution(ARN.replace("e1", "none")) is None
+
+
+def test_a_big_row_is_read_from_sqlite_not_kept_in_memory(db):
+    store, _ = db
+    store.save_execution(record())
+    assert ARN in store._recent
+    big = record("SUCCEEDED")
+    big.output = {"blob": "x" * (store_sqlite.RECENT_ROW_CHARS + 1)}
+    store.save_execution(big)
+    assert ARN not in store._recent  # the small RUNNING copy does not answer for it
+    got = store.get_execution(ARN)
+    assert got.status == "SUCCEEDED" and got.output == big.output
+
+
+def test_events_that_fail_to_be_written_stay_pending(tmp_path):
+    store = SqliteStore(str(tmp_path / "asl.db"))
+    store.save_execution(record())
+    store.append_events(ARN, [event(1), event(2)])
+    real = store._db
+    store._db = _Failing(real)
+    with pytest.raises(sqlite3.OperationalError):
+        store.events(ARN)
+    store._db = real
+    assert [e["id"] for e in store.events(ARN)] == [1, 2]
+
+
+class _Failing:
+    """A connection whose writes fail, as on a full disk."""
+
+    def __init__(self, real):
+        self.real = real
+
+    def execute(self, sql, *args):
+        if sql.startswith("INSERT"):
+            raise sqlite3.OperationalError("database or disk is full")
+        return self.real.execute(sql, *args)

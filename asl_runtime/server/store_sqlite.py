@@ -46,6 +46,9 @@ _MISSING = object()
 PENDING_EVENTS = 64
 #: How many executions' rows (and meta) the store keeps in memory as last written, for reads.
 RECENT_ROWS = 1024
+#: A row whose texts (input, output, checkpoint, cause) are longer is not kept: 1,024 rows of
+#: 256 KiB payloads would be half a gigabyte.
+RECENT_ROW_CHARS = 16384
 #: Rows per INSERT statement when pending events are written (well under SQLite's 32,766 variables).
 ROWS_PER_INSERT = 256
 
@@ -114,9 +117,12 @@ class SqliteStore:
                 arn, record.state_machine_arn, record.name, record.status, input_text, output_text, record.error,
                 record.cause, record.start_date, record.stop_date, record.parent_arn, record.map_run_arn, checkpoint,
                 self._next_seq(), checkpoint))
-            _remember(self._recent, arn, (arn, record.state_machine_arn, record.name, record.status, input_text,
-                                          output_text, record.error, record.cause, record.start_date,
-                                          record.stop_date, record.parent_arn, record.map_run_arn, checkpoint))
+            row = (arn, record.state_machine_arn, record.name, record.status, input_text, output_text, record.error,
+                   record.cause, record.start_date, record.stop_date, record.parent_arn, record.map_run_arn, checkpoint)
+            if sum(len(text) for text in (input_text, output_text, checkpoint, record.cause) if text) <= RECENT_ROW_CHARS:
+                _remember(self._recent, arn, row)
+            else:  # a big one is read from SQLite (and an older copy must not answer for it)
+                self._recent.pop(arn, None)
 
     def get_execution(self, arn: str, checkpoint: bool = True) -> ExecutionRecord | None:
         """The record; `checkpoint=False` leaves a running one's checkpoint out (None), which spares
@@ -168,9 +174,13 @@ class SqliteStore:
             return
         for start in range(0, len(rows), ROWS_PER_INSERT):
             chunk = rows[start:start + ROWS_PER_INSERT]
-            # One statement is one transaction: all of the chunk or none of it.
-            self._db.execute("INSERT OR REPLACE INTO events VALUES " + ",".join(["(?,?,?)"] * len(chunk)),
-                             [value for row in chunk for value in row])
+            try:
+                # One statement is one transaction: all of the chunk or none of it.
+                self._db.execute("INSERT OR REPLACE INTO events VALUES " + ",".join(["(?,?,?)"] * len(chunk)),
+                                 [value for row in chunk for value in row])
+            except BaseException:
+                self._pending[arn] = rows[start:]  # not lost: the next save or read tries again
+                raise
 
     def last_checkpoint(self, arn: str) -> Checkpoint | None:
         """The checkpoint of the last top-level state the execution completed, even once it ended."""
