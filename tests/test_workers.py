@@ -48,12 +48,17 @@ def test_an_idle_worker_runs_the_next_job_and_each_job_gets_a_fresh_context():
     assert seen == "unset"  # what the last job set in its context is gone
 
 
-def test_a_job_that_raises_is_reported_and_the_worker_carries_on(capsys):
+def test_a_job_that_raises_is_reported_and_the_worker_carries_on(monkeypatch):
+    reported = []
+    monkeypatch.setattr(threading, "excepthook", reported.append)  # as a thread of its own reports it
+
     def boom():
         raise RuntimeError("the job failed")
 
     first, _ = _run(boom)
-    assert "RuntimeError: the job failed" in capsys.readouterr().err
+    [args] = reported
+    assert args.exc_type is RuntimeError and str(args.exc_value) == "the job failed"
+    assert args.thread.ident == first
     second, value = _run(lambda: 42)
     assert (second, value) == (first, 42)
 
@@ -89,3 +94,21 @@ def test_many_executions_at_once_each_get_a_thread_and_finish():
                for i in range(50)]
     gate.set()
     assert [h.result(timeout=10).output for h in handles] == [{"i": i} for i in range(50)]
+
+
+def test_a_forked_child_runs_executions_on_threads_of_its_own():
+    import os
+
+    _run(lambda: None)  # the parent has an idle worker now
+    assert workers.idle_workers() >= 1
+    pid = os.fork()
+    if pid == 0:  # the child: the parent's idle workers are not here
+        code = 1
+        try:
+            ok = workers.idle_workers() == 0 and StateMachine.from_json(
+                {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}).start({}).result(timeout=10)
+            code = 0 if ok and ok.status == "SUCCEEDED" else 1
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0

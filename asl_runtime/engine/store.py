@@ -59,8 +59,9 @@ class ExecutionRecord:
 
 
 class ExecutionStore(Protocol):
-    # `save_execution` gets the Persistence's own record, which changes after the call (and so
-    # does its checkpoint's history list): a store that keeps the object keeps a copy.
+    # `save_execution` gets a record of its own to keep, unless the store says `copies_on_save =
+    # True` (it encodes what it is given before returning): then it gets the Persistence's own
+    # record and event list, which go on changing, and nothing is copied per save.
     def save_execution(self, record: ExecutionRecord) -> None: ...
     def get_execution(self, arn: str) -> ExecutionRecord | None: ...
     def list_executions(self, state_machine_arn: str | None = None,
@@ -82,12 +83,8 @@ class InMemoryStore:
         self._tokens: dict[str, dict] = {}
 
     def save_execution(self, record: ExecutionRecord) -> None:
-        # The record (and its checkpoint's history) go on changing in Persistence: keep a copy.
-        checkpoint = record.checkpoint
-        if checkpoint is not None:
-            checkpoint = replace(checkpoint, history=list(checkpoint.history))
         with self._lock:
-            self._executions[record.arn] = replace(record, checkpoint=checkpoint)
+            self._executions[record.arn] = record
 
     def get_execution(self, arn: str) -> ExecutionRecord | None:
         return self._executions.get(arn)
@@ -133,6 +130,7 @@ class Persistence:
         self.mask = mask if mask is not None else _as_is
         self.record: ExecutionRecord | None = None
         self._events: list[dict] = []  # AWS-shaped, for checkpoints
+        self._share = getattr(store, "copies_on_save", False)
 
     def __call__(self, event) -> None:
         if event.id:  # engine-only events are not history
@@ -149,14 +147,14 @@ class Persistence:
             arn=execution.arn, state_machine_arn=config.state_machine_arn, name=config.execution_name,
             status="RUNNING", input=execution.input, start_date=execution.start, parent_arn=self.parent_arn,
             checkpoint=resume)
-        self.store.save_execution(self.record)
+        self._save()
 
     def checkpoint(self, frame, next_state: str, value) -> None:
         clock = frame.clock
-        # The events so far, not a copy of them (a store that keeps the checkpoint copies them).
-        self.record.checkpoint = Checkpoint(next_state, value, dict(frame.variables), self._events,
+        self.record.checkpoint = Checkpoint(next_state, value, dict(frame.variables),
+                                            self._events if self._share else list(self._events),
                                             clock.now if clock.virtual else None, frame.execution.start)
-        self.store.save_execution(self.record)
+        self._save()
 
     def finished(self, execution, outcome) -> None:
         record = self.record
@@ -164,7 +162,10 @@ class Persistence:
                                                                     outcome.error, self.mask(outcome.cause))
         record.stop_date = execution.end
         record.checkpoint = None
-        self.store.save_execution(record)
+        self._save()
+
+    def _save(self) -> None:
+        self.store.save_execution(self.record if self._share else replace(self.record))
 
     def token_issued(self, token: str, frame) -> None:
         self.store.save_token(token, frame.execution.arn, frame.state.name, frame.scope)

@@ -13,8 +13,8 @@ from __future__ import annotations
 import contextvars
 import queue
 import sys
+import os
 import threading
-import traceback
 
 #: How long an idle worker waits for another execution before its thread exits (seconds).
 IDLE_SECONDS = 30.0
@@ -44,11 +44,21 @@ class _Worker:
             try:
                 contextvars.Context().run(job)
             except BaseException:  # noqa: BLE001 - reported as a thread of its own would report it
-                traceback.print_exc(file=sys.stderr)
+                threading.excepthook(threading.ExceptHookArgs((*sys.exc_info(), self.thread)))
             job = None  # nothing of the execution is kept while idle
             self.thread.name = "asl-idle"
             with _lock:
                 _idle.append(self)
+
+
+def _forgotten_in_child() -> None:
+    """A forked child has none of its parent's threads: it must not hand a job to one."""
+    global _lock
+    _lock = threading.Lock()
+    _idle.clear()
+
+
+os.register_at_fork(after_in_child=_forgotten_in_child)
 
 
 def run_in_background(job, name: str) -> None:

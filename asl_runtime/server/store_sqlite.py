@@ -72,6 +72,8 @@ def _dump(value, missing_as_null=False):
 class SqliteStore:
     """ExecutionStore on SQLite; `path=None` keeps the database in memory (gone at exit)."""
 
+    copies_on_save = True  # save_execution encodes the record before it returns (engine/store.py)
+
     def __init__(self, path: str | None = None):
         self.path = path or ":memory:"
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
