@@ -11,9 +11,9 @@ hold another up.  Each job runs in a fresh `contextvars.Context`, as on a new th
 from __future__ import annotations
 
 import contextvars
+import os
 import queue
 import sys
-import os
 import threading
 
 #: How long an idle worker waits for another execution before its thread exits (seconds).
@@ -64,15 +64,15 @@ os.register_at_fork(after_in_child=_forgotten_in_child)
 def run_in_background(job, name: str) -> None:
     """Run `job()` on an idle worker thread, or on a new one when none is idle.
 
-    `job` handles its own exceptions (an exception here would only be printed by the thread)."""
+    `job` handles its own exceptions (one that escapes goes to threading.excepthook)."""
     with _lock:
         worker = _idle.pop() if _idle else None
-    if worker is None:
+    fresh = worker is None
+    if fresh:
         worker = _Worker()
-        worker.jobs.put((job, name))
+    worker.jobs.put((job, name))
+    if fresh:
         worker.thread.start()
-    else:
-        worker.jobs.put((job, name))
 
 
 def idle_workers() -> int:

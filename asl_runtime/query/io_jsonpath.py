@@ -16,9 +16,14 @@ from .variables import check_assigned
 _ABSENT = object()
 
 
+# One encoder for every call: json.dumps with options builds a new one each time (history events,
+# the server's store and its responses all come through here).
+_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
 def to_json(value) -> str:
     """Compact JSON as AWS quotes payloads inside causes."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODE(value)
 
 
 def path_field(state_def: dict, key: str):

@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from ..query.io_jsonpath import to_json
 from .console import render
 from .errors import ServiceError
 from .model import TARGET_PREFIX, check_request, operations
@@ -27,7 +28,6 @@ from .model import TARGET_PREFIX, check_request, operations
 MAX_REQUEST_BYTES = 4 * 1024 * 1024
 CONTENT_TYPE = "application/x-amz-json-1.0"
 
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # json.dumps makes one per call
 _REASONS = {200: "OK", 400: "Bad Request"}
 _date = (0, "")  # (second, its HTTP date): formatted once a second, not per response
 
@@ -165,7 +165,7 @@ class _Handler(BaseHTTPRequestHandler):
     do_PUT = do_DELETE = do_PATCH = _unsupported
 
     def _send(self, status: int, response: dict) -> None:
-        self._write(status, CONTENT_TYPE, _encode(response).encode())
+        self._write(status, CONTENT_TYPE, to_json(response).encode())
 
     def _write(self, status: int, content_type: str, data: bytes) -> None:
         """The whole response in one write: one send, one packet for the client to wake up for."""

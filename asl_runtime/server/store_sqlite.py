@@ -24,6 +24,7 @@ import threading
 from collections import OrderedDict
 
 from ..engine.store import Checkpoint, ExecutionRecord
+from ..query.io_jsonpath import to_json
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS executions (
@@ -62,11 +63,8 @@ _UPSERT_EXECUTION = (
     "last_checkpoint = coalesce(excluded.last_checkpoint, last_checkpoint)")
 
 
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # json.dumps makes one per call
-
-
 def _dump(value, missing_as_null=False):
-    return None if value is None and missing_as_null else _encode(value)
+    return None if value is None and missing_as_null else to_json(value)
 
 
 class SqliteStore:
@@ -112,15 +110,13 @@ class SqliteStore:
         arn = record.arn
         input_text = _dump(record.input)
         output_text = _dump(record.output, missing_as_null=record.status != "SUCCEEDED")
+        # The row as SELECT * reads it, less seq and last_checkpoint (which _record does not use).
+        row = (arn, record.state_machine_arn, record.name, record.status, input_text, output_text, record.error,
+               record.cause, record.start_date, record.stop_date, record.parent_arn, record.map_run_arn, checkpoint)
         with self._lock:
             self._flush(arn)  # the events first: a checkpoint never counts events that are not there
             # The sequence number orders ListExecutions; an update keeps the one the insert took.
-            self._db.execute(_UPSERT_EXECUTION, (
-                arn, record.state_machine_arn, record.name, record.status, input_text, output_text, record.error,
-                record.cause, record.start_date, record.stop_date, record.parent_arn, record.map_run_arn, checkpoint,
-                self._next_seq(), checkpoint))
-            row = (arn, record.state_machine_arn, record.name, record.status, input_text, output_text, record.error,
-                   record.cause, record.start_date, record.stop_date, record.parent_arn, record.map_run_arn, checkpoint)
+            self._db.execute(_UPSERT_EXECUTION, row + (self._next_seq(), checkpoint))
             if sum(len(text) for text in (input_text, output_text, checkpoint, record.cause) if text) <= RECENT_ROW_CHARS:
                 _remember(self._recent, arn, row)
             else:  # a big one is read from SQLite (and an older copy must not answer for it)
